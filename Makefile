@@ -1,0 +1,31 @@
+# Two commands for a newcomer: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: setup run test clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Serves the line on the embedded SQLite database in development mode. Signature checks are
+# on when TWILIO_AUTH_TOKEN is set, off (with a warning) when it is not.
+run: setup
+	IVR_ENV=development $(BIN)/ivr init-db
+	@IVR_ENV=development $(BIN)/ivr webhooks --base "$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}"
+	IVR_ENV=development TWILIO_VERIFY_SIGNATURES=$${TWILIO_VERIFY_SIGNATURES:-$$([ -n "$$TWILIO_AUTH_TOKEN" ] && echo 1 || echo 0)} \
+		$(BIN)/flask --app app run --debug --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

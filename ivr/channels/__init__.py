@@ -1,0 +1,1 @@
+"""Twilio channels: thin adapters between webhooks and the engine (voice.py, sms.py)."""

@@ -1,0 +1,148 @@
+"""Voice TwiML built from an engine result: small pure functions, testable without HTTP.
+
+Every menu is a <Gather> that takes keys and speech, waits 10 seconds, and is followed by a
+<Redirect> back to the same step, so silence re-prompts instead of hanging up.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ..engine.step import LANGUAGE, Result, State
+from ..flow import Flow
+
+GATHER_TIMEOUT = 10  # seconds of silence before a re-prompt; Twilio's 5 is too short for many
+DIAL_TIMEOUT = 30
+MAX_HINTS = 100
+ANSWERED = ("completed", "answered")
+
+# Said when even the flow cannot be read: the one sentence not in flows/.
+FALLBACK_ERROR = "Sorry, something went wrong on our end. Please call back later. Goodbye."
+
+
+def step_url(state: State) -> str:
+    return "/voice/step?" + urlencode({"node": state.node, "lang": state.lang, "miss": state.misses})
+
+
+def node_url(node: str, lang: str) -> str:
+    return "/voice/node?" + urlencode({"node": node, "lang": lang})
+
+
+def dial_done_url(lang: str) -> str:
+    return "/voice/dial-done?" + urlencode({"lang": lang})
+
+
+def say(parent, flow: Flow, lang: str, text: str) -> None:
+    language = flow.languages[lang]
+    parent.say(text, voice=language.voice, language=language.speech)
+
+
+def _hints(flow: Flow, state: State) -> str:
+    lang = state.lang
+    if state.node == LANGUAGE:
+        words = [w for language in flow.languages.values() for w in language.words]
+    else:
+        words = [w for option in flow.nodes[state.node].options for w in option.words.get(lang, [])]
+        words += [w for name in type(flow.commands).model_fields
+                  for w in getattr(flow.commands, name).words.get(lang, [])]
+    return ", ".join(dict.fromkeys(words[:MAX_HINTS]))
+
+
+def _gather(response: VoiceResponse, flow: Flow, state: State):
+    return response.gather(
+        input="dtmf speech",
+        action=step_url(state),
+        method="POST",
+        timeout=GATHER_TIMEOUT,
+        speech_timeout="auto",
+        num_digits=1,
+        language=flow.languages[state.lang].speech,
+        hints=_hints(flow, state),
+    )
+
+
+def render(flow: Flow, result: Result, transfer_number: str) -> VoiceResponse:
+    response = VoiceResponse()
+    state = result.state
+    for notice in result.notices:
+        say(response, flow, state.lang, flow.phrase(notice, state.lang))
+    if state.node == LANGUAGE:
+        return _language_menu(response, flow, result)
+    node = flow.nodes[state.node]
+    if node.type == "transfer":
+        return _transfer(response, flow, state.lang, transfer_number, node.say[state.lang])
+    if node.type == "goodbye":
+        say(response, flow, state.lang, node.say[state.lang])
+        response.hangup()
+        return response
+    return _menu(response, flow, result)
+
+
+def _menu(response: VoiceResponse, flow: Flow, result: Result) -> VoiceResponse:
+    state, lang = result.state, result.state.lang
+    node = flow.nodes[state.node]
+    gather = _gather(response, flow, state)
+    if result.present and node.say:
+        say(gather, flow, lang, node.say[lang])
+    for option in node.options:
+        say(gather, flow, lang, flow.phrase("option", lang, label=option.label[lang], key=option.key,
+                                            word=option.words[lang][0]))
+    say(gather, flow, lang, flow.phrase("footer_main" if state.node == flow.line.start else "footer", lang))
+    response.redirect(step_url(state), method="POST")
+    return response
+
+
+def _language_menu(response: VoiceResponse, flow: Flow, result: Result) -> VoiceResponse:
+    state = result.state
+    if result.present:
+        for code in flow.languages:  # emergency guidance first, before anything else
+            say(response, flow, code, flow.phrase("call_emergency", code))
+    gather = _gather(response, flow, state)
+    if result.present:
+        say(gather, flow, state.lang, flow.phrase("call_welcome", state.lang, name=flow.name(state.lang)))
+    for code, language in flow.languages.items():
+        say(gather, flow, code, flow.phrase("choose_language", code, key=language.key, word=language.words[0]))
+    response.redirect(step_url(state), method="POST")
+    return response
+
+
+def _transfer(response: VoiceResponse, flow: Flow, lang: str, number: str, announcement: str) -> VoiceResponse:
+    if number:
+        say(response, flow, lang, announcement)
+        response.dial(number, action=dial_done_url(lang), method="POST", timeout=DIAL_TIMEOUT)
+    else:
+        say(response, flow, lang, flow.phrase("transfer_unavailable", lang, phone=flow.line.clinic_phone))
+        response.redirect(node_url(flow.line.start, lang), method="POST")
+    return response
+
+
+def render_dial_done(flow: Flow, lang: str, status: str) -> VoiceResponse:
+    """After <Dial>: a finished conversation ends politely; a failed one returns to the menu."""
+    response = VoiceResponse()
+    if status in ANSWERED:
+        say(response, flow, lang, flow.nodes[flow.line.goodbye].say[lang])
+        response.hangup()
+    else:
+        say(response, flow, lang, flow.phrase("transfer_failed", lang, phone=flow.line.clinic_phone))
+        response.redirect(node_url(flow.line.start, lang), method="POST")
+    return response
+
+
+def render_error(flow: Flow | None, lang: str, transfer_number: str) -> VoiceResponse:
+    """Something broke: apologise, then a person if there is one, else the clinic number."""
+    response = VoiceResponse()
+    if flow is None:
+        response.say(FALLBACK_ERROR)
+        response.hangup()
+        return response
+    lang = lang if lang in flow.languages else flow.default_language
+    say(response, flow, lang, flow.phrase("voice_error", lang))
+    if transfer_number:
+        say(response, flow, lang, flow.phrase("connect_person", lang))
+        response.dial(transfer_number, timeout=DIAL_TIMEOUT)
+    else:
+        say(response, flow, lang, flow.phrase("transfer_unavailable", lang, phone=flow.line.clinic_phone))
+        say(response, flow, lang, flow.nodes[flow.line.goodbye].say[lang])
+    response.hangup()
+    return response

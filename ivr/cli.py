@@ -1,0 +1,47 @@
+"""The `ivr` command line for staff and deployers."""
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy.engine import make_url
+
+from .flow import FlowError
+
+
+def _app():
+    from . import create_app
+
+    try:
+        return create_app()
+    except FlowError as error:
+        raise click.ClickException(f"the flow files have errors:\n{error}") from None
+
+
+@click.group()
+def main() -> None:
+    """Spine health information line: set up, check and run the line."""
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create the database tables (safe to run again)."""
+    app = _app()
+    url = make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
+    click.echo(f"Database ready: {url}")
+
+
+@main.command("webhooks")
+@click.option("--base", default=None, help="Public base URL (default: PUBLIC_BASE_URL or the local server).")
+def webhooks(base: str | None) -> None:
+    """Print the two URLs to paste into the Twilio console."""
+    import os
+
+    base = (base or os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    click.echo("Paste these into the Twilio console (Phone Numbers > your number):")
+    click.echo(f"  A call comes in  (Webhook, HTTP POST): {base}/voice")
+    click.echo(f"  A message comes in (Webhook, HTTP POST): {base}/sms")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

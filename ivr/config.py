@@ -1,0 +1,54 @@
+"""Settings from environment variables (documented in the README)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "development-only-secret"
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def from_env(instance_path: str) -> dict:
+    env = os.environ
+    mode = env.get("IVR_ENV", "production").strip().lower()
+    return {
+        "IVR_ENV": mode,
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'ivr.sqlite3'}",
+        "TRANSFER_NUMBER": env.get("TRANSFER_NUMBER", ""),
+        "FLOWS_DIR": env.get("FLOWS_DIR") or str(PROJECT_ROOT / "flows"),
+        "VERIFY_SIGNATURES": _flag(env.get("TWILIO_VERIFY_SIGNATURES"), True),
+        "SECRET_KEY": env.get("SECRET_KEY") or (DEV_SECRET if mode != "production" else ""),
+        "SMS_SESSION_MINUTES": int(env.get("SMS_SESSION_MINUTES") or 60),
+    }
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start safely with these settings."""
+
+
+def check(config: dict) -> list[str]:
+    """Refuse settings that would be unsafe in production; return warnings for development."""
+    warnings = []
+    production = config["IVR_ENV"] == "production"
+    if not config["VERIFY_SIGNATURES"]:
+        if production:
+            raise ConfigError("TWILIO_VERIFY_SIGNATURES=0 is refused in production (IVR_ENV=production)")
+        warnings.append("Twilio signature checks are OFF (development only): anyone can post to the webhooks")
+    elif not config["TWILIO_AUTH_TOKEN"]:
+        if production:
+            raise ConfigError("TWILIO_AUTH_TOKEN is required in production to check Twilio's signatures")
+        warnings.append("TWILIO_AUTH_TOKEN is not set: every webhook request will be refused (403)")
+    if production and not config["SECRET_KEY"]:
+        raise ConfigError("SECRET_KEY is required in production (it keys the phone-number hashes)")
+    if not config["TRANSFER_NUMBER"]:
+        warnings.append("TRANSFER_NUMBER is not set: callers asking for a person get the clinic number instead")
+    return warnings

@@ -1,0 +1,72 @@
+"""Matching spoken or typed words to choices, forgiving filler words, plurals and typos.
+
+A choice is known by phrases ("physical therapy", "exercise"). Input matches a phrase when
+every word of the phrase is in the input, exactly or nearly ("symptons", "treatments",
+"x ray" for "xray"). The most specific phrase wins; a tie between different choices is no
+match, so the caller is asked again rather than sent somewhere they did not mean.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Hashable, Iterable
+
+from rapidfuzz import fuzz, process
+
+from .text import tokens
+
+# How alike two words must be (rapidfuzz ratio, 0-100) to count as the same word;
+# short words must match exactly, since "to" and "two" or "leg" and "log" differ in meaning.
+MIN_FUZZY_LENGTH = 4
+FUZZY_CUTOFF = {4: 85, 5: 85}
+DEFAULT_CUTOFF = 84
+NEAR_MISS_WEIGHT = 0.9  # an exact word in another language beats a near miss in this one
+
+
+@dataclass(frozen=True)
+class Entry:
+    words: tuple[str, ...]
+    value: Hashable
+
+
+class PhraseMatcher:
+    def __init__(self, entries: Iterable[tuple[str, Hashable]]):
+        self.entries = [Entry(tuple(tokens(text)), value) for text, value in entries]
+        self.entries = [e for e in self.entries if e.words]
+        self.vocabulary = sorted({w for e in self.entries for w in e.words})
+        self.vocabulary_set = frozenset(self.vocabulary)
+
+    def heard(self, text: str) -> dict[str, float]:
+        """The vocabulary words the input contains, allowing for typos and split words,
+        each with how sure we are: 1.0 for the word itself, less for a near miss."""
+        words = tokens(text)
+        candidates = set(words) | {a + b for a, b in zip(words, words[1:])}
+        found: dict[str, float] = {}
+        for word in candidates:
+            if word in self.vocabulary_set:
+                found[word] = 1.0
+            if len(word) < MIN_FUZZY_LENGTH:
+                continue
+            cutoff = FUZZY_CUTOFF.get(len(word), DEFAULT_CUTOFF)
+            for match, score, _ in process.extract(
+                word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+            ):
+                if len(match) >= MIN_FUZZY_LENGTH and match not in found:
+                    found[match] = NEAR_MISS_WEIGHT
+        return found
+
+    def scored(self, text: str) -> tuple[Hashable | None, float]:
+        """The one value whose phrase best fits the input and how well (longer, exact words
+        score higher); (None, 0) if nothing fits or two different values fit equally."""
+        heard = self.heard(text)
+        best_score, best_values = 0.0, set()
+        for entry in self.entries if heard else ():
+            if all(word in heard for word in entry.words):
+                score = sum(len(word) * heard[word] for word in entry.words)
+                if score > best_score:
+                    best_score, best_values = score, {entry.value}
+                elif score == best_score:
+                    best_values.add(entry.value)
+        return (best_values.pop(), best_score) if len(best_values) == 1 else (None, 0.0)
+
+    def match(self, text: str) -> Hashable | None:
+        return self.scored(text)[0]

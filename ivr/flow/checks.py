@@ -1,0 +1,183 @@
+"""Cross-file checks of a flow: every reference resolves, every text is translated.
+
+Each check yields Problems located at the exact field; the loader refuses a flow with any
+error, and `ivr validate` prints the same problems.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import string
+from typing import Iterator
+
+from ..engine.text import normalize_keyword
+from ..engine.safety import parse_red_flag
+from .phrases import PHRASES
+from .problems import Problem, describe
+
+OPTION_KEYS = set("12345678")
+SMS_CONTROL_WORDS = {  # Twilio's own opt-out, opt-in and help words; they mean only that
+    "STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT",
+    "START", "UNSTOP", "YES", "HELP", "INFO",
+}
+NODE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+NEEDS_SAY = {"page", "emergency", "transfer", "booking", "goodbye"}
+NO_OPTIONS = {"transfer", "goodbye", "booking"}
+LINE_TARGETS = {"start": "menu", "emergency": "emergency", "person": "transfer",
+                "goodbye": "goodbye", "booking": "booking"}
+
+
+def _did_you_mean(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _texts(merged: dict) -> Iterator[tuple[tuple, dict]]:
+    """Every translated text in the flow with its path."""
+    yield ("line", "name"), merged["line"].name
+    for name, text in merged["phrases"].items():
+        yield ("phrases", name), text
+    for node_id, node in merged["nodes"].items():
+        for field in ("title", "say", "sms"):
+            if getattr(node, field) is not None:
+                yield ("nodes", node_id, field), getattr(node, field)
+        for i, option in enumerate(node.options):
+            yield ("nodes", node_id, "options", i, "label"), option.label
+
+
+def _word_lists(merged: dict) -> Iterator[tuple[tuple, dict, bool]]:
+    """Every per-language word list: (path, {lang: [words]}, required-for-every-language)."""
+    for node_id, node in merged["nodes"].items():
+        for i, option in enumerate(node.options):
+            yield ("nodes", node_id, "options", i, "words"), option.words, True
+            yield ("nodes", node_id, "options", i, "keywords"), option.keywords, False
+    for name in type(merged["commands"]).model_fields:
+        command = getattr(merged["commands"], name)
+        yield ("commands", name, "words"), command.words, True
+        yield ("commands", name, "keywords"), command.keywords, False
+    yield ("red_flags",), merged["red_flags"], True
+
+
+def check_flow(merged: dict, sources) -> list[Problem]:
+    problems: list[Problem] = []
+    add = lambda path, message, severity="error": problems.append(  # noqa: E731
+        sources.problem(path, message, severity))
+    nodes = merged["nodes"]
+    langs = list(merged["languages"])
+
+    for field, node_type in LINE_TARGETS.items():
+        target = getattr(merged["line"], field)
+        if target not in nodes:
+            add(("line", field), f"line {field}: node '{target}' is not defined{_did_you_mean(target, nodes)}")
+        elif nodes[target].type != node_type:
+            add(("line", field), f"line {field}: node '{target}' must be a {node_type}, not a {nodes[target].type}")
+
+    for node_id, node in nodes.items():
+        where = f"node '{node_id}'"
+        if not NODE_ID.match(node_id):
+            add(("nodes", node_id), f"{where}: a node id is lower-case letters, digits and hyphens")
+        if node.type in NEEDS_SAY and node.say is None:
+            add(("nodes", node_id), f"{where}: a {node.type} needs 'say' (what callers hear)")
+        if node.type == "menu" and not node.options:
+            add(("nodes", node_id), f"{where}: a menu needs at least one option")
+        if node.type in NO_OPTIONS and node.options:
+            add(("nodes", node_id, "options"), f"{where}: a {node.type} cannot have options")
+        if node.back is not None and node.back not in nodes:
+            add(("nodes", node_id, "back"),
+                f"{where} back: node '{node.back}' is not defined{_did_you_mean(node.back, nodes)}")
+        seen_keys: dict[str, int] = {}
+        for i, option in enumerate(node.options):
+            path = ("nodes", node_id, "options", i)
+            if option.goto not in nodes:
+                add(path + ("goto",), f"{where} option {i + 1} goto: node '{option.goto}' is not defined"
+                    f"{_did_you_mean(option.goto, nodes)}")
+            if option.key not in OPTION_KEYS:
+                add(path + ("key",), f"{where} option {i + 1} key: '{option.key}' must be one of 1 to 8 "
+                    "(9, 0 and * are for back, a person and repeat)")
+            elif option.key in seen_keys:
+                add(path + ("key",), f"{where} option {i + 1} key: {option.key} is already used by option "
+                    f"{seen_keys[option.key] + 1}")
+            else:
+                seen_keys[option.key] = i
+
+    for path, text in _texts(merged):
+        label = describe(path)
+        for lang in langs:
+            if not (text.get(lang) or "").strip():
+                add(path, f"{label}: the '{lang}' text is missing")
+        for lang in text:
+            if lang not in langs:
+                add(path, f"{label}: '{lang}' is not one of the languages ({', '.join(langs)})")
+
+    for name, fields in PHRASES.items():
+        if name not in merged["phrases"]:
+            add(("phrases",), f"phrase '{name}' is missing (the line needs it)")
+            continue
+        for lang, text in merged["phrases"][name].items():
+            try:
+                used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            except ValueError as exc:
+                add(("phrases", name, lang), f"phrase '{name}' {lang}: {exc} (write {{{{ for a brace)")
+                continue
+            for unknown in sorted(used - fields):
+                allowed = ", ".join("{" + f + "}" for f in sorted(fields)) or "none"
+                add(("phrases", name, lang), f"phrase '{name}' {lang}: unknown field {{{unknown}}} "
+                    f"(this phrase may use: {allowed})")
+    for name in merged["phrases"]:
+        if name not in PHRASES:
+            add(("phrases", name), f"phrase '{name}' is not used by the line{_did_you_mean(name, PHRASES)}")
+
+    for path, words, required in _word_lists(merged):
+        label = describe(path)
+        for lang in words:
+            if lang not in langs:
+                add(path, f"{label}: '{lang}' is not one of the languages ({', '.join(langs)})")
+        if required:
+            for lang in langs:
+                if not words.get(lang):
+                    add(path, f"{label}: no '{lang}' words; callers must be able to say every choice")
+    for lang, patterns in merged["red_flags"].items():
+        for i, pattern in enumerate(patterns):
+            if not parse_red_flag(pattern):
+                add(("red_flags", lang, i), f"red_flags {lang} item {i + 1}: '{pattern}' has no words")
+
+    for code, language in merged["languages"].items():
+        missing = [d for d in range(10) if not language.digits.get(d)]
+        if missing:
+            add(("languages", code, "digits"), f"languages {code} digits: no words for {missing}")
+
+    _check_keywords(merged, add)
+    return problems
+
+
+def _check_keywords(merged: dict, add) -> None:
+    """An SMS keyword must mean one thing: not two options, not a command, not STOP or HELP."""
+    owners: dict[tuple[str, str], str] = {}
+
+    def claim(lang: str, word: str, owner: str, path: tuple) -> None:
+        key = normalize_keyword(word)
+        if not key:
+            add(path, f"{owner}: keyword '{word}' has no letters or digits")
+            return
+        if key in SMS_CONTROL_WORDS:
+            add(path, f"{owner}: keyword '{word}' is reserved for opt-out, opt-in or help")
+            return
+        if (lang, key) in owners and owners[(lang, key)] != owner:
+            add(path, f"{owner}: keyword '{word}' ({lang}) is also used by {owners[(lang, key)]}")
+            return
+        owners[(lang, key)] = owner
+
+    for code, language in merged["languages"].items():
+        for i, word in enumerate(language.keywords):
+            for lang in merged["languages"]:
+                claim(lang, word, f"language '{code}'", ("languages", code, "keywords", i))
+    for name in type(merged["commands"]).model_fields:
+        for lang, words in getattr(merged["commands"], name).keywords.items():
+            for i, word in enumerate(words):
+                claim(lang, word, f"command '{name}'", ("commands", name, "keywords", lang, i))
+    for node_id, node in merged["nodes"].items():
+        for n, option in enumerate(node.options):
+            for lang, words in option.keywords.items():
+                for i, word in enumerate(words):
+                    claim(lang, word, f"node '{node_id}' option {n + 1}",
+                          ("nodes", node_id, "options", n, "keywords", lang, i))

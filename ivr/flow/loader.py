@@ -1,0 +1,166 @@
+"""Read flows/*.yaml into a checked Flow, or fail with every problem as file:line: message."""
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from .checks import check_flow
+from .flow import Flow
+from .model import FlowFile
+from .problems import FlowError, Problem, describe
+from .yaml_lines import LineDict, line_of, load_yaml
+
+SINGLE_SECTIONS = ("line", "languages", "commands", "red_flags")
+MERGED_SECTIONS = ("phrases", "nodes")
+
+
+class Sources:
+    """Finds the file and line behind any part of the merged flow, for problem reports."""
+
+    def __init__(self):
+        self._docs: dict[tuple, tuple[str, LineDict]] = {}
+
+    def add(self, key: tuple, file: str, doc: LineDict) -> None:
+        self._docs[key] = (file, doc)
+
+    def has(self, key: tuple) -> bool:
+        return key in self._docs
+
+    def file_of(self, key: tuple) -> str:
+        return self._docs[key][0]
+
+    def at(self, *path) -> tuple[str, int]:
+        for size in (2, 1):
+            if tuple(path[:size]) in self._docs:
+                file, doc = self._docs[tuple(path[:size])]
+                return file, line_of(doc, tuple(path))
+        return "flows", 1
+
+    def problem(self, path: tuple, message: str, severity: str = "error") -> Problem:
+        file, line = self.at(*path)
+        return Problem(file, line, message, severity)
+
+
+def _pydantic_problems(file: str, doc, error: ValidationError) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc = tuple(p for p in item["loc"] if not str(p).startswith("function-"))
+        if item["type"] == "extra_forbidden":
+            message = f"{describe(loc)}: unknown field '{loc[-1]}'"
+        elif item["type"] == "missing":
+            message = f"{describe(loc)}: this field is required"
+        else:
+            message = f"{describe(loc)}: {item['msg']}"
+        problems.append(Problem(file, line_of(doc, loc), message))
+    return problems
+
+
+def flow_files(path: str | Path) -> list[Path]:
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def read_files(path: str | Path) -> tuple[dict[str, FlowFile], Sources, list[Problem], str]:
+    """Parse and type-check each file on its own; nothing cross-file yet."""
+    files = flow_files(path) if Path(path).exists() else []
+    parsed: dict[str, FlowFile] = {}
+    sources = Sources()
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+    if not files:
+        problems.append(Problem(str(path), 1, "no flow files (*.yaml) found here"))
+    for file in files:
+        name = str(file)
+        raw = file.read_bytes()
+        digest.update(name.encode() + b"\0" + raw + b"\0")
+        try:
+            doc = load_yaml(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(name, 1, f"the file is not UTF-8 text ({exc.reason})"))
+            continue
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else 1
+            problems.append(Problem(name, line, f"YAML syntax: {exc.problem or exc.context}"))
+            continue
+        if doc is None:
+            continue
+        if not isinstance(doc, dict):
+            problems.append(Problem(name, 1, "a flow file must be a mapping of sections"))
+            continue
+        try:
+            parsed[name] = FlowFile.model_validate(doc)
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(name, doc, exc))
+            continue
+        for section in SINGLE_SECTIONS:
+            if section in doc:
+                if sources.has((section,)):
+                    other, other_line = sources.file_of((section,)), sources.at(section)[1]
+                    problems.append(Problem(
+                        name, doc.key_lines[section],
+                        f"section '{section}' is also in {other}:{other_line}; keep one",
+                    ))
+                sources.add((section,), name, doc)
+        for section in MERGED_SECTIONS:
+            for key in doc.get(section) or {}:
+                if sources.has((section, key)):
+                    other = sources.file_of((section, key))
+                    kind = section[:-1]
+                    problems.append(Problem(
+                        name, line_of(doc, (section, key)),
+                        f"{kind} '{key}' is defined twice (also at {other}:{sources.at(section, key)[1]})",
+                    ))
+                    continue
+                sources.add((section, key), name, doc)
+    return parsed, sources, problems, digest.hexdigest()[:12]
+
+
+def parents_of(start: str, nodes: dict) -> dict[str, str]:
+    """Breadth-first from the start: a node's parent is the first menu that leads to it."""
+    parents = {start: start}
+    queue = deque([start])
+    while queue:
+        node_id = queue.popleft()
+        for option in nodes[node_id].options:
+            if option.goto in nodes and option.goto not in parents:
+                parents[option.goto] = node_id
+                queue.append(option.goto)
+    return parents
+
+
+def load_flow(path: str | Path) -> Flow:
+    parsed, sources, problems, version = read_files(path)
+    merged: dict = {"phrases": {}, "nodes": {}}
+    for file_model in parsed.values():
+        for section in SINGLE_SECTIONS:
+            if getattr(file_model, section) is not None:
+                merged.setdefault(section, getattr(file_model, section))
+        for section in MERGED_SECTIONS:
+            for key, value in getattr(file_model, section).items():
+                merged[section].setdefault(key, value)
+    for section in SINGLE_SECTIONS:
+        if section not in merged and not problems:
+            problems.append(Problem(str(path), 1, f"section '{section}' is missing from every flow file"))
+    if problems:
+        raise FlowError(problems)
+    problems = [p for p in check_flow(merged, sources) if p.severity == "error"]
+    if problems:
+        raise FlowError(problems)
+    return Flow(
+        line=merged["line"],
+        languages=merged["languages"],
+        commands=merged["commands"],
+        red_flags=merged["red_flags"],
+        phrases=merged["phrases"],
+        nodes=merged["nodes"],
+        parents=parents_of(merged["line"].start, merged["nodes"]),
+        version=version,
+        files=tuple(parsed),
+    )

@@ -1,0 +1,90 @@
+"""The typed shape of a flow file: what staff may write, and nothing else."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+Text = dict[str, str]  # one sentence in every language: {"en": "...", "es": "..."}
+Words = dict[str, list[str]]  # spoken words or SMS keywords per language
+
+NODE_TYPES = ("menu", "page", "emergency", "transfer", "booking", "goodbye")
+NodeType = Literal["menu", "page", "emergency", "transfer", "booking", "goodbye"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _key_as_text(value):
+    # Staff write `key: 1`; YAML reads that as a number.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Option(Strict):
+    key: str
+    goto: str
+    label: Text
+    words: Words = {}
+    keywords: Words = {}
+
+    _key = field_validator("key", mode="before")(_key_as_text)
+
+
+class Node(Strict):
+    type: NodeType
+    title: Text
+    say: Text | None = None
+    sms: Text | None = None
+    options: list[Option] = []
+    back: str | None = None
+
+
+class LineSettings(Strict):
+    name: Text
+    clinic_phone: str
+    start: str
+    emergency: str
+    person: str
+    goodbye: str
+    booking: str
+
+
+class Language(Strict):
+    key: str
+    name: str
+    voice: str
+    speech: str
+    words: list[str]
+    keywords: list[str]
+    digits: dict[int, list[str]]
+    filler: list[str] = []
+
+    _key = field_validator("key", mode="before")(_key_as_text)
+
+
+class Command(Strict):
+    key: str | None = None
+    words: Words = {}
+    keywords: Words = {}
+
+    _key = field_validator("key", mode="before")(_key_as_text)
+
+
+class Commands(Strict):
+    repeat: Command
+    back: Command
+    main: Command
+    person: Command
+    goodbye: Command
+
+
+class FlowFile(Strict):
+    """One file under flows/. Sections may be spread over files; nodes and phrases merge."""
+
+    line: LineSettings | None = None
+    languages: dict[str, Language] | None = None
+    commands: Commands | None = None
+    red_flags: Words | None = None
+    phrases: dict[str, Text] = {}
+    nodes: dict[str, Node] = {}

@@ -1,0 +1,22 @@
+"""Phone numbers are stored and logged only as keyed hashes."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+
+def normalize_number(number: str) -> str:
+    number = (number or "").strip()
+    digits = re.sub(r"\D", "", number)
+    return ("+" if number.startswith("+") else "") + digits if digits else number
+
+
+def phone_hash(number: str, secret: str) -> str:
+    """A stable pseudonym for a phone number: HMAC-SHA256 keyed by SECRET_KEY (keep it fixed)."""
+    return hmac.new(secret.encode(), normalize_number(number).encode(), hashlib.sha256).hexdigest()
+
+
+def short_id(value: str) -> str:
+    """What logs show of a hash or a Twilio id: enough to correlate, not to identify."""
+    return (value or "-")[:12]

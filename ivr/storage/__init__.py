@@ -1,0 +1,1 @@
+"""Storage: the database handle and tables (db.py), SMS conversations and opt-outs."""

@@ -1,0 +1,40 @@
+"""Where each texter is in the conversation, and who has opted out. Keyed by phone hash."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from ..engine.step import State
+from .db import Database, as_utc, sms_optouts, sms_sessions
+
+
+class SmsStore:
+    def __init__(self, db: Database, session_minutes: int):
+        self.db = db
+        self.ttl = timedelta(minutes=session_minutes)
+
+    def load_state(self, phone_hash: str, now: datetime) -> State | None:
+        with self.db.begin() as conn:
+            row = conn.execute(select(sms_sessions).where(sms_sessions.c.phone_hash == phone_hash)).first()
+        if row is None or as_utc(row.expires_at) <= now:
+            return None
+        return State(row.node, row.lang, row.misses)
+
+    def save_state(self, phone_hash: str, state: State, now: datetime) -> None:
+        with self.db.begin() as conn:
+            self.db.upsert(conn, sms_sessions, {
+                "phone_hash": phone_hash, "node": state.node, "lang": state.lang,
+                "misses": state.misses, "updated_at": now, "expires_at": now + self.ttl,
+            })
+
+    def is_opted_out(self, phone_hash: str) -> bool:
+        with self.db.begin() as conn:
+            row = conn.execute(select(sms_optouts.c.opted_out)
+                               .where(sms_optouts.c.phone_hash == phone_hash)).first()
+        return bool(row and row.opted_out)
+
+    def set_opted_out(self, phone_hash: str, opted_out: bool, now: datetime) -> None:
+        with self.db.begin() as conn:
+            self.db.upsert(conn, sms_optouts, {"phone_hash": phone_hash, "opted_out": opted_out,
+                                               "updated_at": now})
