@@ -20,3 +20,8 @@ def phone_hash(number: str, secret: str) -> str:
 def short_id(value: str) -> str:
     """What logs show of a hash or a Twilio id: enough to correlate, not to identify."""
     return (value or "-")[:12]
+
+
+def safe_sid(value: str) -> str:
+    """A Twilio id (CallSid, MessageSid) fit for a log line: never someone's words."""
+    return re.sub(r"[^A-Za-z0-9]", "", value or "")[:64] or "-"

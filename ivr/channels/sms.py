@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
-from ..privacy import phone_hash, short_id
+from ..privacy import phone_hash, safe_sid, short_id
 from ..services import current_flow, services
 from ..storage.db import utcnow
 from .sms_conversation import converse
@@ -37,7 +37,7 @@ def incoming_message():
     who = _who()
     reply, event = converse(current_flow(), services().sms, who, request.form.get("Body", "")[:MAX_BODY],
                             utcnow())
-    log.info("message=%s from=%s event=%s replied=%s", short_id(request.form.get("MessageSid", "")),
+    log.info("message=%s from=%s event=%s replied=%s", safe_sid(request.form.get("MessageSid", "")),
              short_id(who), event, bool(reply))
     return _twiml(reply)
 
@@ -46,7 +46,7 @@ def incoming_message():
 def sms_error(error: Exception):
     if isinstance(error, HTTPException):
         return error
-    log.exception("message=%s sms webhook failed", short_id(request.form.get("MessageSid", "")))
+    log.exception("message=%s sms webhook failed", safe_sid(request.form.get("MessageSid", "")))
     try:
         flow = current_flow()
         return _twiml(phrase(flow, "sms_error", flow.default_language))

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ..engine.step import Input, Result, State, sanitize, start_state, step
-from ..privacy import short_id
+from ..privacy import safe_sid
 from ..services import current_flow
 from . import voice_twiml
 from .twilio_auth import require_twilio_signature
@@ -42,7 +42,7 @@ def _input() -> Input:
 
 
 def _answer(result: Result, inp: Input) -> Response:
-    log.info("call=%s node=%s lang=%s event=%s input=%s", short_id(request.form.get("CallSid", "")),
+    log.info("call=%s node=%s lang=%s event=%s input=%s", safe_sid(request.form.get("CallSid", "")),
              result.state.node, result.state.lang, result.event, inp.kind)
     flow = current_flow()
     return _twiml(voice_twiml.render(flow, result, current_app.config["TRANSFER_NUMBER"]))
@@ -72,7 +72,7 @@ def dial_done():
     flow = current_flow()
     lang = sanitize(flow, _state()).lang
     status = request.form.get("DialCallStatus", "")
-    log.info("call=%s transfer status=%s", short_id(request.form.get("CallSid", "")), status or "-")
+    log.info("call=%s transfer status=%s", safe_sid(request.form.get("CallSid", "")), safe_sid(status))
     return _twiml(voice_twiml.render_dial_done(flow, lang, status))
 
 
@@ -80,7 +80,7 @@ def dial_done():
 def voice_error(error: Exception):
     if isinstance(error, HTTPException):
         return error
-    log.exception("call=%s voice webhook failed", short_id(request.form.get("CallSid", "")))
+    log.exception("call=%s voice webhook failed", safe_sid(request.form.get("CallSid", "")))
     try:
         flow = current_flow()
     except Exception:  # the flow itself is unavailable: fall back to plain English
