@@ -16,13 +16,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Serves the line on the embedded SQLite database in development mode. Signature checks are
-# on when TWILIO_AUTH_TOKEN is set, off (with a warning) when it is not.
+# Serves the line on the embedded SQLite database in development mode. Signatures are
+# checked when TWILIO_AUTH_TOKEN is set, and not (with a warning) when it is not.
+run: export TWILIO_VERIFY_SIGNATURES ?= $(if $(TWILIO_AUTH_TOKEN),1,0)
 run: setup
 	IVR_ENV=development $(BIN)/ivr init-db
 	@IVR_ENV=development $(BIN)/ivr webhooks --base "$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}"
-	IVR_ENV=development TWILIO_VERIFY_SIGNATURES=$${TWILIO_VERIFY_SIGNATURES:-$$([ -n "$$TWILIO_AUTH_TOKEN" ] && echo 1 || echo 0)} \
-		$(BIN)/flask --app app run --debug --host $(HOST) --port $(PORT)
+	IVR_ENV=development $(BIN)/flask --app app run --debug --host $(HOST) --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest

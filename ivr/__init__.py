@@ -18,7 +18,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     for warning in settings.check(app.config):
         app.logger.warning(warning)
 
-    from .services import FlowSource, Services
+    from .flow.source import FlowSource
+    from .services import Services
     from .storage.db import Database
     from .storage.sms_store import SmsStore
 

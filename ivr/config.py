@@ -28,6 +28,10 @@ def from_env(instance_path: str) -> dict:
         "VERIFY_SIGNATURES": _flag(env.get("TWILIO_VERIFY_SIGNATURES"), True),
         "SECRET_KEY": env.get("SECRET_KEY") or (DEV_SECRET if mode != "production" else ""),
         "SMS_SESSION_MINUTES": int(env.get("SMS_SESSION_MINUTES") or 60),
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),  # the line's number, for texts it sends
+        "CLINIC_TIMEZONE": env.get("CLINIC_TIMEZONE") or "America/New_York",
+        "OFFICE_HOURS": env.get("OFFICE_HOURS") or "Mon-Fri 08:00-17:00",
+        "OUTBOX_WORKER": _flag(env.get("OUTBOX_WORKER"), True),  # send queued texts in the background
     }
 
 

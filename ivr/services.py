@@ -1,27 +1,14 @@
 """What the webhooks share: the flow being served, the database and the stores."""
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from flask import current_app
 
-from .flow import Flow, load_flow
+from .flow import Flow
+from .flow.source import FlowSource
 from .storage.db import Database
 from .storage.sms_store import SmsStore
-
-
-class FlowSource:
-    """Holds the flow being served; a rejected edit never replaces a good flow."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self._lock = threading.Lock()
-        self._flow = load_flow(path)  # raises FlowError: a broken flow never starts the app
-
-    @property
-    def flow(self) -> Flow:
-        return self._flow
 
 
 @dataclass

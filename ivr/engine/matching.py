@@ -20,6 +20,7 @@ MIN_FUZZY_LENGTH = 4
 FUZZY_CUTOFF = {4: 85, 5: 85}
 DEFAULT_CUTOFF = 84
 NEAR_MISS_WEIGHT = 0.9  # an exact word in another language beats a near miss in this one
+JOINED_WEIGHT = 0.9  # "x ray" heard as "xray" counts a little less than a word said whole
 
 
 @dataclass(frozen=True)
@@ -36,23 +37,27 @@ class PhraseMatcher:
         self.vocabulary_set = frozenset(self.vocabulary)
 
     def heard(self, text: str) -> dict[str, float]:
-        """The vocabulary words the input contains, allowing for typos and split words,
-        each with how sure we are: 1.0 for the word itself, less for a near miss."""
+        """The vocabulary words the input contains, allowing for typos and split words, each
+        with a credit: its length when said exactly, less for a near miss or a joined pair, so
+        that an exact word in one language outranks a look-alike in another."""
         words = tokens(text)
-        candidates = set(words) | {a + b for a, b in zip(words, words[1:])}
-        found: dict[str, float] = {}
-        for word in candidates:
+        candidates = {w: 1.0 for w in words}
+        for a, b in zip(words, words[1:]):
+            candidates.setdefault(a + b, JOINED_WEIGHT)
+        credit: dict[str, float] = {}
+        for word, weight in candidates.items():
             if word in self.vocabulary_set:
-                found[word] = 1.0
+                credit[word] = max(credit.get(word, 0.0), len(word) * weight)
             if len(word) < MIN_FUZZY_LENGTH:
                 continue
             cutoff = FUZZY_CUTOFF.get(len(word), DEFAULT_CUTOFF)
             for match, score, _ in process.extract(
                 word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
             ):
-                if len(match) >= MIN_FUZZY_LENGTH and match not in found:
-                    found[match] = NEAR_MISS_WEIGHT
-        return found
+                if len(match) >= MIN_FUZZY_LENGTH and match != word:
+                    near = len(word) * weight * score / 100 * NEAR_MISS_WEIGHT
+                    credit[match] = max(credit.get(match, 0.0), near)
+        return credit
 
     def scored(self, text: str) -> tuple[Hashable | None, float]:
         """The one value whose phrase best fits the input and how well (longer, exact words
@@ -61,7 +66,7 @@ class PhraseMatcher:
         best_score, best_values = 0.0, set()
         for entry in self.entries if heard else ():
             if all(word in heard for word in entry.words):
-                score = sum(len(word) * heard[word] for word in entry.words)
+                score = sum(heard[word] for word in entry.words)
                 if score > best_score:
                     best_score, best_values = score, {entry.value}
                 elif score == best_score:

@@ -6,11 +6,11 @@ import sys
 import click
 from sqlalchemy.engine import make_url
 
-from .flow import FlowError
+from ..flow import FlowError
 
 
 def _app():
-    from . import create_app
+    from .. import create_app
 
     try:
         return create_app()

@@ -1,0 +1,148 @@
+"""Only Twilio may post to the webhooks: X-Twilio-Signature on the exact URL, and safe settings."""
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from conftest import AUTH_TOKEN, make_config
+from ivr import create_app
+from ivr.config import ConfigError
+
+LOCAL = "http://localhost"  # where the test client's requests arrive
+PUBLIC = "https://ivr.clinic.example"  # what Twilio is told, behind a proxy
+
+PARAMS = {
+    "/voice": {"CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "0" * 32, "From": "+15025550123",
+               "To": "+15025550100", "CallStatus": "ringing", "Direction": "inbound"},
+    "/sms": {"MessageSid": "SM" + "1" * 32, "AccountSid": "AC" + "0" * 32, "From": "+15025550123",
+             "To": "+15025550100", "Body": "hi", "NumMedia": "0"},
+}
+WEBHOOKS = list(PARAMS)
+
+
+def sign(url: str, params: dict, token: str = AUTH_TOKEN) -> str:
+    return RequestValidator(token).compute_signature(url, params)
+
+
+def post(client, path: str, params: dict, signature: str | None):
+    headers = {} if signature is None else {"X-Twilio-Signature": signature}
+    return client.post(path, data=params, headers=headers, base_url=LOCAL)
+
+
+def assert_twiml(response) -> ET.Element:
+    assert response.status_code == 200
+    assert response.mimetype == "text/xml"
+    root = ET.fromstring(response.data)
+    assert root.tag == "Response" and len(root) > 0
+    return root
+
+
+@pytest.mark.parametrize("path", WEBHOOKS)
+def test_correctly_signed_request_is_answered(client, path):
+    params = PARAMS[path]
+    assert_twiml(post(client, path, params, sign(LOCAL + path, params)))
+
+
+def _missing(path, params):
+    return params, None
+
+
+def _wrong_token(path, params):
+    return params, sign(LOCAL + path, params, token="not-the-auth-token-at-all")
+
+
+def _tampered(path, params):
+    return {**params, "From": "+15025550666"}, sign(LOCAL + path, params)
+
+
+def _extra_parameter(path, params):
+    return {**params, "Extra": "1"}, sign(LOCAL + path, params)
+
+
+def _other_url(path, params):
+    other = next(p for p in WEBHOOKS if p != path)
+    return params, sign(LOCAL + other, params)
+
+
+def _garbage(path, params):
+    return params, "bm90IGEgc2lnbmF0dXJl"
+
+
+@pytest.mark.parametrize("forge", [_missing, _wrong_token, _tampered, _extra_parameter, _other_url, _garbage],
+                         ids=lambda f: f.__name__.strip("_"))
+@pytest.mark.parametrize("path", WEBHOOKS)
+def test_badly_signed_request_is_refused(client, path, forge):
+    params, signature = forge(path, PARAMS[path])
+    response = post(client, path, params, signature)
+    assert response.status_code == 403
+    assert b"<Response" not in response.data
+
+
+# ---- behind a proxy: PUBLIC_BASE_URL ---------------------------------------------------------
+
+STEP = "/voice/step?node=main&lang=en&miss=0"
+
+
+@pytest.fixture
+def proxied_client(tmp_path):
+    return create_app(make_config(tmp_path, PUBLIC_BASE_URL=PUBLIC)).test_client()
+
+
+@pytest.mark.parametrize("path, params", [
+    (STEP, {**PARAMS["/voice"], "Digits": "1", "CallStatus": "in-progress"}),
+    ("/voice", PARAMS["/voice"]),
+    ("/sms", PARAMS["/sms"]),
+])
+def test_signature_on_the_public_url_is_accepted(proxied_client, path, params):
+    assert_twiml(post(proxied_client, path, params, sign(PUBLIC + path, params)))
+
+
+@pytest.mark.parametrize("signed_url", [
+    LOCAL + STEP,  # the URL the app sees, not the one Twilio used
+    PUBLIC + "/voice/step",  # query left out
+    PUBLIC + "/voice/step?lang=en&node=main&miss=0",  # query not as sent
+    "http://ivr.clinic.example" + STEP,  # another scheme
+])
+def test_signature_on_any_other_url_is_refused_behind_a_proxy(proxied_client, signed_url):
+    params = {**PARAMS["/voice"], "Digits": "1", "CallStatus": "in-progress"}
+    assert post(proxied_client, STEP, params, sign(signed_url, params)).status_code == 403
+
+
+# ---- settings --------------------------------------------------------------------------------
+
+def test_development_without_signature_checks_accepts_unsigned_requests_and_warns(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        app = create_app(make_config(tmp_path, IVR_ENV="development", VERIFY_SIGNATURES=False))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("signature" in w.lower() for w in warnings), warnings
+    client = app.test_client()
+    for path in WEBHOOKS:
+        assert_twiml(post(client, path, PARAMS[path], None))
+
+
+def test_development_without_auth_token_warns_and_refuses_everything(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        app = create_app(make_config(tmp_path, IVR_ENV="development", TWILIO_AUTH_TOKEN=""))
+    assert any("TWILIO_AUTH_TOKEN" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    client = app.test_client()
+    for path in WEBHOOKS:
+        assert post(client, path, PARAMS[path], sign(LOCAL + path, PARAMS[path], token="")).status_code == 403
+
+
+@pytest.mark.parametrize("overrides, complaint", [
+    ({"VERIFY_SIGNATURES": False}, "TWILIO_VERIFY_SIGNATURES"),
+    ({"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN"),
+])
+def test_production_refuses_to_start_without_signature_checks(tmp_path, overrides, complaint):
+    with pytest.raises(ConfigError, match=complaint):
+        create_app(make_config(tmp_path, IVR_ENV="production", **overrides))
+
+
+def test_production_with_token_and_checks_starts_and_checks_signatures(tmp_path):
+    client = create_app(make_config(tmp_path, IVR_ENV="production")).test_client()
+    for path in WEBHOOKS:
+        assert post(client, path, PARAMS[path], None).status_code == 403
+        assert_twiml(post(client, path, PARAMS[path], sign(LOCAL + path, PARAMS[path])))
