@@ -21,10 +21,12 @@ setup: $(STAMP)
 run: export TWILIO_VERIFY_SIGNATURES ?= $(if $(TWILIO_AUTH_TOKEN),1,0)
 run: setup
 	IVR_ENV=development $(BIN)/ivr init-db
+	IVR_ENV=development $(BIN)/ivr slots seed-sample
 	@IVR_ENV=development $(BIN)/ivr webhooks --base "$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}"
 	IVR_ENV=development $(BIN)/flask --app app run --debug --host $(HOST) --port $(PORT)
 
 test: setup
+	$(BIN)/ivr validate --strict flows/
 	$(BIN)/python -m pytest
 
 clean:

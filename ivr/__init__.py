@@ -19,22 +19,34 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.logger.warning(warning)
 
     from .flow.source import FlowSource
+    from .messaging.worker import start_outbox_worker
     from .services import Services
+    from .storage.bookings import BookingStore
+    from .storage.call_drafts import CallDrafts
     from .storage.db import Database
+    from .storage.outbox import Outbox
     from .storage.sms_store import SmsStore
 
     db = Database(app.config["DATABASE_URL"])
     db.create_tables()
+    sms_store = SmsStore(db, app.config["SMS_SESSION_MINUTES"])
     app.extensions["ivr"] = Services(
         flows=FlowSource(app.config["FLOWS_DIR"]),
         db=db,
-        sms=SmsStore(db, app.config["SMS_SESSION_MINUTES"]),
+        sms=sms_store,
+        outbox=Outbox(db, sms_store, app.config["SECRET_KEY"]),
+        bookings=BookingStore(db, app.config["SECRET_KEY"]),
+        drafts=CallDrafts(db),
     )
+    if app.config["OUTBOX_WORKER"]:
+        start_outbox_worker(app, app.extensions["ivr"].outbox)
 
+    from . import health
     from .channels import sms, voice
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
+    app.register_blueprint(health.bp)  # /healthz, and one flow version for each request
     return app
 
 

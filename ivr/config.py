@@ -32,6 +32,7 @@ def from_env(instance_path: str) -> dict:
         "CLINIC_TIMEZONE": env.get("CLINIC_TIMEZONE") or "America/New_York",
         "OFFICE_HOURS": env.get("OFFICE_HOURS") or "Mon-Fri 08:00-17:00",
         "OUTBOX_WORKER": _flag(env.get("OUTBOX_WORKER"), True),  # send queued texts in the background
+        "OUTBOX_POLL_SECONDS": float(env.get("OUTBOX_POLL_SECONDS") or 5),  # how often the worker looks
     }
 
 

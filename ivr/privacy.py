@@ -12,9 +12,13 @@ def normalize_number(number: str) -> str:
     return ("+" if number.startswith("+") else "") + digits if digits else number
 
 
+def keyed_hash(value: str, secret: str) -> str:
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
 def phone_hash(number: str, secret: str) -> str:
     """A stable pseudonym for a phone number: HMAC-SHA256 keyed by SECRET_KEY (keep it fixed)."""
-    return hmac.new(secret.encode(), normalize_number(number).encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(normalize_number(number), secret)
 
 
 def short_id(value: str) -> str:

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from datetime import datetime
+
 from flask import current_app
 
 from .flow import Flow
 from .flow.source import FlowSource
-from .storage.db import Database
+from .storage.bookings import BookingStore
+from .storage.call_drafts import CallDrafts
+from .storage.db import Database, utcnow
+from .storage.outbox import Outbox
 from .storage.sms_store import SmsStore
 
 
@@ -16,10 +21,18 @@ class Services:
     flows: FlowSource
     db: Database
     sms: SmsStore
+    outbox: Outbox  # every text the line sends goes through it
+    bookings: BookingStore  # appointment slots, bookings, callback requests
+    drafts: CallDrafts  # a call's booking in progress (the caller's name)
 
 
 def services() -> Services:
     return current_app.extensions["ivr"]
+
+
+def current_time() -> datetime:
+    """The time, from the app's CLOCK when a test sets one."""
+    return current_app.config.get("CLOCK", utcnow)()
 
 
 def current_flow() -> Flow:

@@ -9,6 +9,7 @@ from ivr import create_app
 from ivr.config import PROJECT_ROOT
 from ivr.flow import load_flow
 from ivr.simulate.phone import Phone, Signer, Texter
+from postgres import postgres_url  # noqa: F401 - a real PostgreSQL server for the session
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 TRANSFER_NUMBER = "+15025550199"
@@ -27,6 +28,8 @@ def make_config(tmp_path: Path, **overrides) -> dict:
         "FLOWS_DIR": str(FLOWS),
         "SECRET_KEY": "test-secret",
         "SMS_SESSION_MINUTES": 60,
+        "OFFICE_HOURS": "Mon-Sun 00:00-24:00",  # open: tests of closed hours say so
+        "OUTBOX_WORKER": False,
     }
     config.update(overrides)
     return config

@@ -47,7 +47,7 @@ def test_the_shipped_flows_load(flow):
     ("main.yaml", "          en: [BOOK, APPOINTMENT, APPT, SCHEDULE]", "          en: [BOOK, APPOINTMENT, STOP]", 0,
      "node 'main' option 5: keyword 'STOP' is reserved for opt-out, opt-in or help"),
     ("main.yaml", "      - key: 5\n", "      - key: 9\n", 0,
-     "node 'main' option 5 key: '9' must be one of 1 to 8 (9, 0 and * are for back, a person and repeat)"),
+     "node 'main' option 5 key: '9' must be one of 1 to 7 (8, 9, 0 and * are for text me, back, a person and repeat)"),
     ("main.yaml", "      - key: 5\n", "      - key: 4\n", 0, "node 'main' option 5 key: 4 is already used by option 4"),
     ("line.yaml", "en: Welcome to the {name}.", "en: Welcome to the {nmae}.", 0,
      "phrase 'call_welcome' en: unknown field {nmae} (this phrase may use: {name})"),

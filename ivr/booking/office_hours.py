@@ -36,7 +36,11 @@ class OfficeHours:
         first = _DAY_CODES.index(days[0])
         last = _DAY_CODES.index(days[1]) if days[1] else first
         h1, m1, h2, m2 = (int(g) for g in match.groups()[2:])
-        return Span(first, last, time(h1, m1), time(h2, m2))
+        try:
+            closes = time.max if (h2, m2) == (24, 0) else time(h2, m2)  # 24:00: to the end of the day
+            return Span(first, last, time(h1, m1), closes)
+        except ValueError:
+            raise ValueError(f"OFFICE_HOURS: '{part.strip()}' has a time that does not exist") from None
 
     def is_open(self, now: datetime) -> bool:
         local = now.astimezone(self.zone)

@@ -18,6 +18,10 @@ MONTHS = {
     "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
            "octubre", "noviembre", "diciembre"],
 }
+ORDINALS = {  # how the listed times are named: "For ..., press 1, or say first."
+    "en": ["first", "second", "third", "fourth"],
+    "es": ["primero", "segundo", "tercero", "cuarto"],
+}
 HOUR_WORDS = {
     "en": ["twelve", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"],
     "es": ["doce", "una", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once"],

@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
+from ..booking.desk import ClinicDesk
+from ..messaging.texts import send_text
 from ..privacy import phone_hash, safe_sid, short_id
-from ..services import current_flow, services
-from ..storage.db import utcnow
+from ..services import current_flow, current_time, services
 from .sms_conversation import converse
-from .sms_reply import phrase
+from .sms_reply import compose, phrase
 from .twilio_auth import require_twilio_signature
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -34,9 +36,15 @@ def _who() -> str:
 
 @bp.post("")
 def incoming_message():
-    who = _who()
-    reply, event = converse(current_flow(), services().sms, who, request.form.get("Body", "")[:MAX_BODY],
-                            utcnow())
+    who, now, flow = _who(), current_time(), current_flow()
+
+    def make_desk(lang: str) -> ClinicDesk:
+        return ClinicDesk(flow=flow, bookings=services().bookings, config=current_app.config,
+                          caller=request.form.get("From", ""), channel="sms", lang=lang, now=now,
+                          send_text=send_text, compose_sms=compose)
+
+    reply, event = converse(flow, services().sms, who, request.form.get("Body", "")[:MAX_BODY], now,
+                            make_desk, ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))
     log.info("message=%s from=%s event=%s replied=%s", safe_sid(request.form.get("MessageSid", "")),
              short_id(who), event, bool(reply))
     return _twiml(reply)

@@ -1,7 +1,8 @@
 """One incoming text: opt-out and help first, then the engine, with state in the database."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
+from typing import Callable
 
 from ..engine.step import Input, Result, State, start_state, step
 from ..flow import Flow
@@ -10,8 +11,11 @@ from .sms_control import control_word
 from .sms_reply import compose, phrase
 
 
-def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime) -> tuple[str | None, str]:
-    """The reply to send (None: send nothing) and what happened, for the log."""
+def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
+             make_desk: Callable[[str], object] | None = None, zone: tzinfo | None = None) -> tuple[str | None, str]:
+    """The reply to send (None: send nothing) and what happened, for the log.
+
+    make_desk(lang) gives the clinic desk for booking; without one, booking is an info page."""
     control = control_word(body)
     state = store.load_state(who, now)
     lang = state.lang if state else flow.default_language
@@ -28,11 +32,12 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime) ->
         return phrase(flow, "sms_help", lang), "help"
 
     first_contact = state is None
-    result = step(flow, state or start_state(flow, choose_language=False), Input("text", body),
-                  max_misses=None)
+    state = state or start_state(flow, choose_language=False)
+    desk = make_desk(state.lang) if make_desk else None
+    result = step(flow, state, Input("text", body), max_misses=None, desk=desk)
     if first_contact and not result.matched:
         # A first "hi" (or anything we cannot place) gets the welcome, not an apology.
         result = Result(State(flow.line.start, result.state.lang), "start")
     welcome = result.state.node == flow.line.start and result.event in ("start", "main", "language")
     store.save_state(who, result.state, now)
-    return compose(flow, result, welcome=welcome), result.event
+    return compose(flow, result, welcome=welcome, zone=zone), result.event

@@ -1,11 +1,17 @@
 """SMS replies composed from an engine result: short, plain, at most 3 billed parts."""
 from __future__ import annotations
 
+from datetime import tzinfo
+
+from ..booking import dialog
 from ..engine.step import Result
 from ..flow import Flow
+from .fields import phrase_fields, slot_time
 from .gsm import MAX_SEGMENTS, segments, to_gsm7
 
 NOTICES = {"no_match": "sms_not_understood", "no_input": "sms_not_understood"}
+# After these, the reply is the notice alone: the booking is done, nothing else to choose.
+FINAL_NOTICES = {"book_done", "cancel_done", "cancel_kept", "cancel_none"}
 # Lower numbers are kept longest when a reply would run past 3 parts.
 KEEP_NOTICE, KEEP_CONTENT, KEEP_LIST, KEEP_HINT, KEEP_WELCOME = 0, 1, 1, 3, 2
 
@@ -33,12 +39,23 @@ def menu_lines(flow: Flow, node_id: str, lang: str) -> str:
     return "\n".join(lines)
 
 
-def compose(flow: Flow, result: Result, welcome: bool = False) -> str:
+def _notice_phrase(flow: Flow, notice: str) -> str | None:
+    name = NOTICES.get(notice, f"sms_{notice}")
+    return name if name in flow.phrases else None
+
+
+def compose(flow: Flow, result: Result, welcome: bool = False, zone: tzinfo | None = None) -> str:
     state, lang = result.state, result.state.lang
     node = flow.nodes[state.node]
+    fields = phrase_fields(flow, result, zone, spoken=False)
     parts: list[tuple[str, int]] = [
-        (flow.phrase(NOTICES[n], lang), KEEP_NOTICE) for n in result.notices if n in NOTICES
+        (flow.phrase(name, lang, **fields), KEEP_NOTICE)
+        for name in (_notice_phrase(flow, n) for n in result.notices) if name
     ]
+    if FINAL_NOTICES & set(result.notices):
+        return fit(parts)
+    if state.stage:
+        return fit(parts + _dialog_parts(flow, result, fields, zone))
     if not result.present:
         # Not understood: the choices they can reply with, not the page again.
         menu = state.node if node.options else flow.back_of(state.node)
@@ -55,6 +72,24 @@ def compose(flow: Flow, result: Result, welcome: bool = False) -> str:
     else:
         parts.append((flow.phrase("sms_page_footer", lang), KEEP_HINT))
     return fit(parts)
+
+
+def _dialog_parts(flow: Flow, result: Result, fields: dict, zone) -> list[tuple[str, int]]:
+    """A booking step by text: the numbered open times, or the one question of this step."""
+    state, lang, view = result.state, result.state.lang, result.view
+    if state.stage != dialog.CHOOSE:
+        question = {dialog.NAME: "sms_book_ask_name", dialog.READBACK: "sms_book_confirm",
+                    dialog.CANCEL: "sms_cancel_confirm"}.get(state.stage)
+        return [(flow.phrase(question, lang, **fields), KEEP_CONTENT)] if question else []
+    if not view.offered:
+        return [(flow.phrase("sms_book_none", lang, **fields), KEEP_CONTENT)]
+    lines = [f"{key} {slot_time(slot, lang, zone, spoken=False)}" for key, slot in enumerate(view.offered, 1)]
+    if view.more:
+        lines.append(f"{dialog.KEY_MORE} {flow.phrase('sms_book_more', lang)}")
+    node = flow.nodes[state.node]
+    intro = (node.sms or node.say or {}).get(lang, "") if result.event not in ("more", "taken") else ""
+    return [(intro, KEEP_HINT), ("\n".join(lines), KEEP_CONTENT),
+            (flow.phrase("sms_book_hint", lang, key=dialog.KEY_MORE), KEEP_LIST)]
 
 
 def phrase(flow: Flow, name: str, lang: str) -> str:

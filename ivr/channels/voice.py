@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from ..engine.step import Input, Result, State, sanitize, start_state, step
-from ..privacy import safe_sid
-from ..services import current_flow
+from ..booking.desk import ClinicDesk
+from ..booking.dialog import CB_DIGITS, CB_NUMBER, READBACK
+from ..engine.step import Input, Result, State, arrive, sanitize, start_state, step
+from ..messaging.texts import send_text
+from ..privacy import keyed_hash, safe_sid
+from ..services import current_flow, current_time, services
 from . import voice_twiml
+from .sms_reply import compose
 from .twilio_auth import require_twilio_signature
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -17,60 +23,86 @@ bp.before_request(require_twilio_signature)
 log = logging.getLogger("ivr.voice")
 
 MAX_SPEECH = 500  # characters of a speech result worth matching
+MAX_DIGITS = 20
+NAMED_STAGES = (READBACK, CB_NUMBER, CB_DIGITS)  # steps that need the name the caller gave
 
 
 def _twiml(response) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
-def _state() -> State:
+def _int(name: str) -> int:
     try:
-        misses = int(request.args.get("miss", "0"))
+        return int(request.args.get(name, "0"))
     except ValueError:
-        misses = 0
-    return State(request.args.get("node", ""), request.args.get("lang", ""), misses)
+        return 0
+
+
+def _call_key() -> str:
+    return keyed_hash(request.form.get("CallSid", ""), current_app.config["SECRET_KEY"])
+
+
+def _state(now) -> State:
+    """Where the call is, from the URL Twilio was given; the caller's name from the database."""
+    offered = tuple(int(i) for i in request.args.get("offered", "").split("-") if i.isdigit())
+    state = State(request.args.get("node", ""), request.args.get("lang", ""), _int("miss"),
+                  request.args.get("stage", ""), _int("slot"), _int("page"), offered, _int("ref"))
+    if state.stage in NAMED_STAGES:
+        draft = services().drafts.load(_call_key(), now) or {}
+        state = replace(state, name=draft.get("name", "") if isinstance(draft.get("name"), str) else "")
+    return state
 
 
 def _input() -> Input:
     digits = request.form.get("Digits", "").strip()
     speech = request.form.get("SpeechResult", "").strip()
     if digits:
-        return Input("key", digits)
+        return Input("key", digits[:MAX_DIGITS])
     if speech:
         return Input("speech", speech[:MAX_SPEECH])
     return Input("silence")
 
 
-def _answer(result: Result, inp: Input) -> Response:
-    log.info("call=%s node=%s lang=%s event=%s input=%s", safe_sid(request.form.get("CallSid", "")),
-             result.state.node, result.state.lang, result.event, inp.kind)
-    flow = current_flow()
-    return _twiml(voice_twiml.render(flow, result, current_app.config["TRANSFER_NUMBER"]))
+def _desk(flow, lang: str, now) -> ClinicDesk:
+    return ClinicDesk(flow=flow, bookings=services().bookings, config=current_app.config,
+                      caller=request.form.get("From", ""), channel="voice", lang=lang, now=now,
+                      send_text=send_text, compose_sms=compose)
+
+
+def _answer(flow, result: Result, inp: Input, now) -> Response:
+    log.info("call=%s node=%s lang=%s stage=%s event=%s input=%s", safe_sid(request.form.get("CallSid", "")),
+             result.state.node, result.state.lang, result.state.stage or "-", result.event, inp.kind)
+    if result.state.name:
+        services().drafts.save(_call_key(), {"name": result.state.name}, now)
+    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    return _twiml(voice_twiml.render(flow, result, current_app.config["TRANSFER_NUMBER"], zone))
 
 
 @bp.post("")
 def incoming_call():
-    flow = current_flow()
-    inp = Input("start")
-    return _answer(step(flow, start_state(flow), inp), inp)
+    flow, now, inp = current_flow(), current_time(), Input("start")
+    return _answer(flow, step(flow, start_state(flow), inp), inp, now)
 
 
 @bp.post("/step")
 def gathered():
-    inp = _input()
-    return _answer(step(current_flow(), _state(), inp), inp)
+    flow, now, inp = current_flow(), current_time(), _input()
+    state = _state(now)
+    return _answer(flow, step(flow, state, inp, desk=_desk(flow, state.lang, now)), inp, now)
 
 
 @bp.post("/node")
 def show_node():
-    inp = Input("start")
-    return _answer(Result(sanitize(current_flow(), _state()), "show"), inp)
+    """Present a node afresh (after a failed transfer, or a redirect)."""
+    flow, now, inp = current_flow(), current_time(), Input("start")
+    state = sanitize(flow, _state(now))
+    return _answer(flow, arrive(flow, state, state.node, "show", _desk(flow, state.lang, now)), inp, now)
 
 
 @bp.post("/dial-done")
 def dial_done():
     flow = current_flow()
-    lang = sanitize(flow, _state()).lang
+    lang = sanitize(flow, State("", request.args.get("lang", ""))).lang
     status = request.form.get("DialCallStatus", "")
     log.info("call=%s transfer status=%s", safe_sid(request.form.get("CallSid", "")), safe_sid(status))
     return _twiml(voice_twiml.render_dial_done(flow, lang, status))

@@ -5,24 +5,32 @@ Every menu is a <Gather> that takes keys and speech, waits 10 seconds, and is fo
 """
 from __future__ import annotations
 
+from datetime import tzinfo
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..engine.step import LANGUAGE, Result, State
+from ..booking import dialog, timefmt
+from ..engine.state import LANGUAGE, Result, State
 from ..flow import Flow
+from .fields import phrase_fields, slot_time
 
 GATHER_TIMEOUT = 10  # seconds of silence before a re-prompt; Twilio's 5 is too short for many
 DIAL_TIMEOUT = 30
 MAX_HINTS = 100
 ANSWERED = ("completed", "answered")
+PAGES_WITH_TEXT_ME = ("page", "emergency")
 
 # Said when even the flow cannot be read: the one sentence not in flows/.
 FALLBACK_ERROR = "Sorry, something went wrong on our end. Please call back later. Goodbye."
 
 
 def step_url(state: State) -> str:
-    return "/voice/step?" + urlencode({"node": state.node, "lang": state.lang, "miss": state.misses})
+    query = {"node": state.node, "lang": state.lang, "miss": state.misses}
+    if state.stage:  # the caller's name never rides here: it waits in the database
+        query.update(stage=state.stage, slot=state.slot, page=state.page, ref=state.ref,
+                     offered="-".join(str(i) for i in state.offered))
+    return "/voice/step?" + urlencode(query)
 
 
 def node_url(node: str, lang: str) -> str:
@@ -42,34 +50,38 @@ def _hints(flow: Flow, state: State) -> str:
     lang = state.lang
     if state.node == LANGUAGE:
         words = [w for language in flow.languages.values() for w in language.words]
+    elif state.stage in (dialog.NAME, dialog.CB_NAME):
+        words = []  # a name is anything; hints would bend it toward menu words
     else:
         words = [w for option in flow.nodes[state.node].options for w in option.words.get(lang, [])]
+        if state.stage:
+            words += [w for name in type(flow.answers).model_fields
+                      for w in getattr(flow.answers, name).get(lang, [])]
         words += [w for name in type(flow.commands).model_fields
                   for w in getattr(flow.commands, name).words.get(lang, [])]
     return ", ".join(dict.fromkeys(words[:MAX_HINTS]))
 
 
 def _gather(response: VoiceResponse, flow: Flow, state: State):
-    return response.gather(
-        input="dtmf speech",
-        action=step_url(state),
-        method="POST",
-        timeout=GATHER_TIMEOUT,
-        speech_timeout="auto",
-        num_digits=1,
-        language=flow.languages[state.lang].speech,
-        hints=_hints(flow, state),
-    )
+    extra = {"finish_on_key": "#"} if state.stage == dialog.CB_DIGITS else {"num_digits": 1}
+    hints = _hints(flow, state)
+    if hints:
+        extra["hints"] = hints
+    return response.gather(input="dtmf speech", action=step_url(state), method="POST", timeout=GATHER_TIMEOUT,
+                           speech_timeout="auto", language=flow.languages[state.lang].speech, **extra)
 
 
-def render(flow: Flow, result: Result, transfer_number: str) -> VoiceResponse:
+def render(flow: Flow, result: Result, transfer_number: str, zone: tzinfo | None = None) -> VoiceResponse:
     response = VoiceResponse()
     state = result.state
+    fields = phrase_fields(flow, result, zone, spoken=True)
     for notice in result.notices:
-        say(response, flow, state.lang, flow.phrase(notice, state.lang))
+        say(response, flow, state.lang, flow.phrase(notice, state.lang, **fields))
     if state.node == LANGUAGE:
         return _language_menu(response, flow, result)
     node = flow.nodes[state.node]
+    if state.stage:
+        return _dialog(response, flow, result, fields, zone)
     if node.type == "transfer":
         return _transfer(response, flow, state.lang, transfer_number, node.say[state.lang])
     if node.type == "goodbye":
@@ -77,6 +89,11 @@ def render(flow: Flow, result: Result, transfer_number: str) -> VoiceResponse:
         response.hangup()
         return response
     return _menu(response, flow, result)
+
+
+def _footer(gather, flow: Flow, state: State) -> None:
+    say(gather, flow, state.lang, flow.phrase("footer_main" if state.node == flow.line.start else "footer",
+                                              state.lang))
 
 
 def _menu(response: VoiceResponse, flow: Flow, result: Result) -> VoiceResponse:
@@ -88,7 +105,36 @@ def _menu(response: VoiceResponse, flow: Flow, result: Result) -> VoiceResponse:
     for option in node.options:
         say(gather, flow, lang, flow.phrase("option", lang, label=option.label[lang], key=option.key,
                                             word=option.words[lang][0]))
-    say(gather, flow, lang, flow.phrase("footer_main" if state.node == flow.line.start else "footer", lang))
+    if node.type in PAGES_WITH_TEXT_ME:
+        say(gather, flow, lang, flow.phrase("text_me_offer", lang))
+    _footer(gather, flow, state)
+    response.redirect(step_url(state), method="POST")
+    return response
+
+
+def _dialog(response: VoiceResponse, flow: Flow, result: Result, fields: dict, zone) -> VoiceResponse:
+    """A step of booking, cancelling or a call-back request: one question, then the footer."""
+    state, lang = result.state, result.state.lang
+    gather = _gather(response, flow, state)
+    if state.stage == dialog.CHOOSE:
+        node = flow.nodes[state.node]
+        if result.present and node.say and result.event not in ("more", "taken"):
+            say(gather, flow, lang, node.say[lang])
+        for key, slot in enumerate(result.view.offered, 1):
+            word = timefmt.ORDINALS.get(lang, timefmt.ORDINALS["en"])[key - 1]
+            say(gather, flow, lang, flow.phrase("book_slot", lang, time=slot_time(slot, lang, zone, True),
+                                                key=key, word=word))
+        if result.view.more:
+            say(gather, flow, lang, flow.phrase("book_more", lang, key=dialog.KEY_MORE))
+        if not result.view.offered:
+            say(gather, flow, lang, flow.phrase("book_none", lang))
+    else:
+        question = {dialog.CONFIRM: "book_confirm", dialog.NAME: "book_ask_name", dialog.READBACK: "book_readback",
+                    dialog.CANCEL: "cancel_confirm", dialog.CB_OFFER: "callback_offer",
+                    dialog.CB_NAME: "callback_ask_name", dialog.CB_NUMBER: "callback_confirm",
+                    dialog.CB_DIGITS: "callback_enter_number"}[state.stage]
+        say(gather, flow, lang, flow.phrase(question, lang, **fields))
+    _footer(gather, flow, state)
     response.redirect(step_url(state), method="POST")
     return response
 

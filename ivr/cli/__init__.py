@@ -13,7 +13,7 @@ def _app():
     from .. import create_app
 
     try:
-        return create_app()
+        return create_app({"OUTBOX_WORKER": False})  # a command sends texts only when asked to
     except FlowError as error:
         raise click.ClickException(f"the flow files have errors:\n{error}") from None
 
@@ -42,6 +42,18 @@ def webhooks(base: str | None) -> None:
     click.echo(f"  A call comes in  (Webhook, HTTP POST): {base}/voice")
     click.echo(f"  A message comes in (Webhook, HTTP POST): {base}/sms")
 
+
+from .outbox_commands import outbox  # noqa: E402 - registered after `main` and `_app` exist
+
+main.add_command(outbox)
+
+from .slots_commands import register as register_appointments  # noqa: E402 - slots, bookings, callbacks
+
+register_appointments(main)
+
+from .flows_commands import register as register_flow_tools  # noqa: E402 - validate, call, text, graph
+
+register_flow_tools(main)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

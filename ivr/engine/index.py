@@ -61,6 +61,16 @@ class FlowIndex:
             self._globals[key] = PhraseMatcher(entries)
         return self._globals[key]
 
+    def answers(self, lang: str, kind: str) -> PhraseMatcher:
+        """yes / no / more / callback, for the booking questions."""
+        key = ("answers", lang, kind)
+        if key not in self._globals:
+            answers = self.flow.answers
+            self._globals[key] = PhraseMatcher(
+                (phrase, name) for name in type(answers).model_fields
+                for phrase in getattr(answers, name).get(lang, []))
+        return self._globals[key]
+
     @cached_property
     def red_flags(self) -> dict[str, RedFlags]:
         return {lang: RedFlags(patterns) for lang, patterns in self.flow.red_flags.items()}

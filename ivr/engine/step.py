@@ -1,47 +1,23 @@
-"""The engine: one pure step of a conversation.
+"""The engine: one step of a conversation.
 
-step(flow, state, input) -> Result. No Flask, no database, no clock: the same step drives
-voice and SMS, and a whole conversation can be replayed in microseconds.
+step(flow, state, input, desk) -> Result. No Flask, no database, no clock: the same step drives
+voice and SMS, and a whole conversation replays in microseconds. Appointments need the clinic's
+calendar: the booking dialog asks a `desk` (a port the channel supplies; tests use an in-memory
+one) and without one the booking node is an information page.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
+from ..booking import dialog
 from ..flow.flow import Flow
 from .index import SPEECH, TEXT, index_for
+from .state import LANGUAGE, MAX_MISSES, Input, Result, State
 
-LANGUAGE = "_language"  # the language choice at the start of a call
-MAX_MISSES = 3
 EXACT = float("inf")  # a key press: nothing said can be surer
+NO_TEXT_ME = ("transfer", "goodbye")
 
-InputKind = Literal["start", "key", "speech", "text", "silence"]
-
-
-@dataclass(frozen=True)
-class State:
-    node: str
-    lang: str
-    misses: int = 0
-
-
-@dataclass(frozen=True)
-class Input:
-    kind: InputKind
-    value: str = ""
-
-
-@dataclass(frozen=True)
-class Result:
-    state: State  # where the caller is now
-    event: str  # what happened: option, repeat, back, main, person, goodbye, language,
-    #             emergency, no_match, no_input, too_many_misses, start
-    notices: tuple[str, ...] = ()  # phrase names to say before the node ("no_match", ...)
-    present: bool = True  # say the node's content again (False: only re-prompt its choices)
-
-    @property
-    def matched(self) -> bool:
-        return self.event not in ("no_match", "no_input")
+__all__ = ["LANGUAGE", "MAX_MISSES", "Input", "Result", "State", "step", "start_state", "sanitize"]
 
 
 def start_state(flow: Flow, lang: str | None = None, choose_language: bool = True) -> State:
@@ -54,42 +30,57 @@ def sanitize(flow: Flow, state: State) -> State:
     """A state from a URL or an old session may name a node or language that no longer exists."""
     lang = state.lang if state.lang in flow.languages else flow.default_language
     node = state.node if state.node in flow.nodes or state.node == LANGUAGE else flow.line.start
-    misses = min(max(state.misses, 0), MAX_MISSES)
-    return State(node, lang, misses)
+    clean = replace(state, node=node, lang=lang, misses=min(max(state.misses, 0), MAX_MISSES))
+    if not dialog.stage_fits(flow, clean):
+        clean = State(node, lang, clean.misses)
+    return clean
 
 
-def step(flow: Flow, state: State, inp: Input, max_misses: int | None = MAX_MISSES) -> Result:
+def step(flow: Flow, state: State, inp: Input, max_misses: int | None = MAX_MISSES, desk=None) -> Result:
     state = sanitize(flow, state)
     if inp.kind == "start":
-        return Result(state, "start")
-    if inp.kind == "silence" or not inp.value.strip():
-        return _miss(flow, state, "no_input", max_misses)
-    index = index_for(flow)
+        return dialog.redisplay(flow, state, desk, "start") if state.stage else Result(state, "start")
     if inp.kind in (SPEECH, TEXT):  # safety before anything else, in any language
-        flagged = [lang for lang, flags in index.red_flags.items() if flags.found_in(inp.value)]
+        flagged = [lang for lang, flags in index_for(flow).red_flags.items() if flags.found_in(inp.value)]
         if flagged:
             lang = state.lang if state.lang in flagged or inp.kind == SPEECH else flagged[0]
-            return _arrive(flow, replace(state, lang=lang), flow.line.emergency, "emergency")
-    target, score = _understand(flow, state, inp)
+            return arrive(flow, State(state.node, lang), flow.line.emergency, "emergency", desk)
+    if state.stage:
+        handled = dialog.stage_step(flow, state, inp, desk, lambda st, i: _is_command(flow, st, i))
+        if handled is not None:
+            return handled
+    if inp.kind == "silence" or not inp.value.strip():
+        return miss(flow, state, "no_input", max_misses, desk)
+    target, state = _understand_any_language(flow, state, inp)
+    if target is None:
+        return miss(flow, state, "no_match", max_misses, desk)
+    kind, value = target
+    if kind == "option":
+        return arrive(flow, state, value, "option", desk)
+    if kind == "language":
+        node = flow.line.start if state.node == LANGUAGE else state.node
+        return arrive(flow, replace(state, lang=value), node, "language", desk, keep_stage=True)
+    return _command(flow, state, value, desk) or miss(flow, state, "no_match", max_misses, desk)
+
+
+def _understand_any_language(flow: Flow, state: State, inp: Input):
+    target, score = understand(flow, state, inp)
     if inp.kind == TEXT and score < EXACT:
         # A texter writing in another language ("hola", "tratamiento") is answered in it.
         for lang in flow.languages:
             other = replace(state, lang=lang)
-            other_target, other_score = _understand(flow, other, inp) if lang != state.lang else (None, 0)
+            other_target, other_score = understand(flow, other, inp) if lang != state.lang else (None, 0)
             if other_score > score:
                 target, score, state = other_target, other_score, other
-    if target is None:
-        return _miss(flow, state, "no_match", max_misses)
-    kind, value = target
-    if kind == "option":
-        return _arrive(flow, state, value, "option")
-    if kind == "language":
-        node = flow.line.start if state.node == LANGUAGE else state.node
-        return _arrive(flow, replace(state, lang=value), node, "language")
-    return _command(flow, state, value)
+    return target, state
 
 
-def _understand(flow: Flow, state: State, inp: Input) -> tuple[tuple[str, str] | None, float]:
+def _is_command(flow: Flow, state: State, inp: Input) -> bool:
+    target, _ = understand(flow, state, inp)
+    return target is not None and target[0] in ("command", "language")
+
+
+def understand(flow: Flow, state: State, inp: Input) -> tuple[tuple[str, str] | None, float]:
     """What the input chooses here, and how sure we are (EXACT for a key)."""
     index = index_for(flow)
     key = inp.value.strip() if inp.kind == "key" else None
@@ -124,25 +115,53 @@ def _by_key(flow: Flow, state: State, key: str, allow_parent: bool) -> tuple[str
     return None
 
 
-def _command(flow: Flow, state: State, name: str) -> Result:
+def _command(flow: Flow, state: State, name: str, desk) -> Result | None:
     if name == "repeat":
-        return _arrive(flow, state, state.node, "repeat")
+        if state.stage:
+            return dialog.redisplay(flow, state, desk, "repeat")
+        return arrive(flow, state, state.node, "repeat", desk)
     if name == "back":
         node = state.node if state.node == LANGUAGE else flow.back_of(state.node)
-        return _arrive(flow, state, node, "back")
+        return arrive(flow, state, node, "back", desk)
     if name == "main":
-        return _arrive(flow, state, flow.line.start, "main")
+        return arrive(flow, state, flow.line.start, "main", desk)
     if name == "person":
-        return _arrive(flow, state, flow.line.person, "person")
-    return _arrive(flow, state, flow.line.goodbye, "goodbye")
+        return arrive(flow, state, flow.line.person, "person", desk)
+    if name == "text_me":
+        return _text_me(flow, state, desk)
+    if name == "cancel_booking":
+        return dialog.enter_cancel(flow, state, desk)
+    return arrive(flow, state, flow.line.goodbye, "goodbye", desk)
 
 
-def _arrive(flow: Flow, state: State, node: str, event: str) -> Result:
-    return Result(State(node, state.lang, 0), event)
+def _text_me(flow: Flow, state: State, desk) -> Result | None:
+    """Send this page to the caller by text; None where there is nothing to send (a miss)."""
+    node = flow.nodes.get(state.node)
+    if desk is None or node is None or node.type in NO_TEXT_ME or state.stage:
+        return None
+    sent = desk.send_page(state.node, state.lang)
+    return Result(State(state.node, state.lang), "text_me", ("text_sent" if sent else "text_not_sent",),
+                  present=False)
 
 
-def _miss(flow: Flow, state: State, event: str, max_misses: int | None) -> Result:
+def arrive(flow: Flow, state: State, node: str, event: str, desk=None, notices: tuple = (),
+           keep_stage: bool = False) -> Result:
+    """Go to a node. The booking and transfer nodes may start a dialog of their own."""
+    if keep_stage and state.stage:
+        return dialog.redisplay(flow, replace(state, misses=0), desk, event)
+    node_type = flow.nodes[node].type if node in flow.nodes else ""
+    if node_type == "booking":
+        return dialog.enter_booking(flow, State(node, state.lang), desk, event, notices)
+    if node_type == "transfer":
+        return dialog.enter_transfer(flow, State(node, state.lang), desk, event, notices)
+    return Result(State(node, state.lang, 0), event, notices)
+
+
+def miss(flow: Flow, state: State, event: str, max_misses: int | None, desk=None) -> Result:
     misses = state.misses + 1
     if max_misses is not None and misses >= max_misses:
-        return Result(State(flow.line.person, state.lang, 0), "too_many_misses", ("connect_person",))
-    return Result(replace(state, misses=misses), event, (event, "more_help"), present=False)
+        return arrive(flow, state, flow.line.person, "too_many_misses", desk, ("connect_person",))
+    again = replace(state, misses=misses)
+    if state.stage:
+        return dialog.redisplay(flow, again, desk, event, (event, "more_help"), present=False)
+    return Result(again, event, (event, "more_help"), present=False)

@@ -15,13 +15,14 @@ from ..engine.safety import parse_red_flag
 from .phrases import PHRASES
 from .problems import Problem, describe
 
-OPTION_KEYS = set("12345678")
+OPTION_KEYS = set("1234567")
 SMS_CONTROL_WORDS = {  # Twilio's own opt-out, opt-in and help words; they mean only that
     "STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT",
     "START", "UNSTOP", "YES", "HELP", "INFO",
 }
 NODE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NEEDS_SAY = {"page", "emergency", "transfer", "booking", "goodbye"}
+OPTIONAL_TEXTS = {"sms"}  # a missing translation is a warning: texters get the rest of the reply
 NO_OPTIONS = {"transfer", "goodbye", "booking"}
 LINE_TARGETS = {"start": "menu", "emergency": "emergency", "person": "transfer",
                 "goodbye": "goodbye", "booking": "booking"}
@@ -55,6 +56,8 @@ def _word_lists(merged: dict) -> Iterator[tuple[tuple, dict, bool]]:
         command = getattr(merged["commands"], name)
         yield ("commands", name, "words"), command.words, True
         yield ("commands", name, "keywords"), command.keywords, False
+    for name in type(merged["answers"]).model_fields:
+        yield ("answers", name), getattr(merged["answers"], name), True
     yield ("red_flags",), merged["red_flags"], True
 
 
@@ -92,8 +95,8 @@ def check_flow(merged: dict, sources) -> list[Problem]:
                 add(path + ("goto",), f"{where} option {i + 1} goto: node '{option.goto}' is not defined"
                     f"{_did_you_mean(option.goto, nodes)}")
             if option.key not in OPTION_KEYS:
-                add(path + ("key",), f"{where} option {i + 1} key: '{option.key}' must be one of 1 to 8 "
-                    "(9, 0 and * are for back, a person and repeat)")
+                add(path + ("key",), f"{where} option {i + 1} key: '{option.key}' must be one of 1 to 7 "
+                    "(8, 9, 0 and * are for text me, back, a person and repeat)")
             elif option.key in seen_keys:
                 add(path + ("key",), f"{where} option {i + 1} key: {option.key} is already used by option "
                     f"{seen_keys[option.key] + 1}")
@@ -103,7 +106,11 @@ def check_flow(merged: dict, sources) -> list[Problem]:
     for path, text in _texts(merged):
         label = describe(path)
         for lang in langs:
-            if not (text.get(lang) or "").strip():
+            if (text.get(lang) or "").strip():
+                continue
+            if path[-1] in OPTIONAL_TEXTS:
+                add(path, f"{label}: the '{lang}' text is missing", "warning")
+            else:
                 add(path, f"{label}: the '{lang}' text is missing")
         for lang in text:
             if lang not in langs:
@@ -132,10 +139,11 @@ def check_flow(merged: dict, sources) -> list[Problem]:
         for lang in words:
             if lang not in langs:
                 add(path, f"{label}: '{lang}' is not one of the languages ({', '.join(langs)})")
-        if required:
-            for lang in langs:
-                if not words.get(lang):
-                    add(path, f"{label}: no '{lang}' words; callers must be able to say every choice")
+        for lang in langs:
+            if required and not words.get(lang):
+                add(path, f"{label}: no '{lang}' words; callers must be able to say every choice")
+            elif words and not words.get(lang):
+                add(path, f"{label}: given in {', '.join(sorted(words))} but not in '{lang}'", "warning")
     for lang, patterns in merged["red_flags"].items():
         for i, pattern in enumerate(patterns):
             if not parse_red_flag(pattern):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Commands, Language, LineSettings, Node, Text, Words
+from .model import Answers, Commands, Language, LineSettings, Node, Text, Words
 
 
 @dataclass(frozen=True, eq=False)  # compared and cached by identity
@@ -11,6 +11,7 @@ class Flow:
     line: LineSettings
     languages: dict[str, Language]
     commands: Commands
+    answers: Answers
     red_flags: Words
     phrases: dict[str, Text]
     nodes: dict[str, Node]

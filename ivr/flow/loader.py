@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -14,7 +15,7 @@ from .model import FlowFile
 from .problems import FlowError, Problem, describe
 from .yaml_lines import LineDict, line_of, load_yaml
 
-SINGLE_SECTIONS = ("line", "languages", "commands", "red_flags")
+SINGLE_SECTIONS = ("line", "languages", "commands", "answers", "red_flags")
 MERGED_SECTIONS = ("phrases", "nodes")
 
 
@@ -135,7 +136,23 @@ def parents_of(start: str, nodes: dict) -> dict[str, str]:
     return parents
 
 
-def load_flow(path: str | Path) -> Flow:
+@dataclass(frozen=True)
+class Checked:
+    """What the flow files hold: every problem found, and the flow when it can be served."""
+
+    problems: list[Problem]  # errors and warnings, sorted by file and line
+    version: str  # hash of the files' content, also for a version that was refused
+    files: tuple[str, ...]
+    sources: Sources  # the file and line behind any part of the flow
+    flow: Flow | None  # None when there is an error
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def check_files(path: str | Path) -> Checked:
+    """Read and check the flow files: the one path that start-up, reloads and `ivr validate` share."""
     parsed, sources, problems, version = read_files(path)
     merged: dict = {"phrases": {}, "nodes": {}}
     for file_model in parsed.values():
@@ -148,19 +165,28 @@ def load_flow(path: str | Path) -> Flow:
     for section in SINGLE_SECTIONS:
         if section not in merged and not problems:
             problems.append(Problem(str(path), 1, f"section '{section}' is missing from every flow file"))
-    if problems:
-        raise FlowError(problems)
-    problems = [p for p in check_flow(merged, sources) if p.severity == "error"]
-    if problems:
-        raise FlowError(problems)
-    return Flow(
-        line=merged["line"],
-        languages=merged["languages"],
-        commands=merged["commands"],
-        red_flags=merged["red_flags"],
-        phrases=merged["phrases"],
-        nodes=merged["nodes"],
-        parents=parents_of(merged["line"].start, merged["nodes"]),
-        version=version,
-        files=tuple(parsed),
-    )
+    if not problems:  # cross-file checks need every file read and every section present
+        problems = check_flow(merged, sources)
+    flow = None
+    if not any(p.severity == "error" for p in problems):
+        flow = Flow(
+            line=merged["line"],
+            languages=merged["languages"],
+            commands=merged["commands"],
+        answers=merged["answers"],
+            red_flags=merged["red_flags"],
+            phrases=merged["phrases"],
+            nodes=merged["nodes"],
+            parents=parents_of(merged["line"].start, merged["nodes"]),
+            version=version,
+            files=tuple(parsed),
+        )
+    return Checked(sorted(problems), version, tuple(parsed), sources, flow)
+
+
+def load_flow(path: str | Path) -> Flow:
+    """The flow to serve; raises FlowError with every error when the files cannot be served."""
+    checked = check_files(path)
+    if checked.flow is None:
+        raise FlowError(checked.errors)
+    return checked.flow

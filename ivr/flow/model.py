@@ -77,6 +77,17 @@ class Commands(Strict):
     main: Command
     person: Command
     goodbye: Command
+    text_me: Command  # voice: send this page by text message
+    cancel_booking: Command
+
+
+class Answers(Strict):
+    """Words that answer the booking questions; keys are fixed: 1 yes, 2 no, 4 more times."""
+
+    yes: Words
+    no: Words
+    more: Words
+    callback: Words
 
 
 class FlowFile(Strict):
@@ -85,6 +96,7 @@ class FlowFile(Strict):
     line: LineSettings | None = None
     languages: dict[str, Language] | None = None
     commands: Commands | None = None
+    answers: Answers | None = None
     red_flags: Words | None = None
     phrases: dict[str, Text] = {}
     nodes: dict[str, Node] = {}

@@ -140,7 +140,8 @@ def record(channel: str, steps: list[tuple[str, str, str, str]], title: str = ""
     lines = [f"# {title or 'Recorded conversation'}", f"channel: {channel}"]
     for action, arg, heard, waiting in steps:
         lines.append(f"> {action} {arg}".rstrip())
-        lines += [f"< {sentence}" for sentence in re.split(r"(?<=[.?!])\s+", heard.strip()) if sentence]
+        # One expectation a sentence, and a line of a text message's menu is a sentence too.
+        lines += [f"< {sentence}" for sentence in re.split(r"(?<=[.?!])\s+|\s*\n\s*", heard.strip()) if sentence]
         if channel == "voice" or waiting == "none":
             lines.append(f"= {waiting}")
     return "\n".join(lines) + "\n"

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ..engine.step import State
+from ..engine.state import State, dialog_data, with_dialog
 from .db import Database, as_utc, sms_optouts, sms_sessions
 
 
@@ -19,13 +19,14 @@ class SmsStore:
             row = conn.execute(select(sms_sessions).where(sms_sessions.c.phone_hash == phone_hash)).first()
         if row is None or as_utc(row.expires_at) <= now:
             return None
-        return State(row.node, row.lang, row.misses)
+        return with_dialog(State(row.node, row.lang, row.misses), row.data)
 
     def save_state(self, phone_hash: str, state: State, now: datetime) -> None:
         with self.db.begin() as conn:
             self.db.upsert(conn, sms_sessions, {
                 "phone_hash": phone_hash, "node": state.node, "lang": state.lang,
-                "misses": state.misses, "updated_at": now, "expires_at": now + self.ttl,
+                "misses": state.misses, "data": dialog_data(state),
+                "updated_at": now, "expires_at": now + self.ttl,
             })
 
     def is_opted_out(self, phone_hash: str) -> bool:

@@ -1,0 +1,96 @@
+"""The clinic's front desk as the booking dialog sees it: open times, the atomic booking, the
+caller's next appointment, office hours, call-backs, and texts sent through the outbox.
+
+A desk is made for one request and one caller. A database failure becomes `Unavailable`,
+which the dialog turns into "booking is not available right now" and the offer of a person.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..engine.state import Result, State
+from ..flow.flow import Flow
+from ..privacy import normalize_number, phone_hash
+from .dialog import PAGE_SIZE, Unavailable
+from .office_hours import OfficeHours
+from .timefmt import written
+
+
+@lru_cache(maxsize=8)
+def office_hours(spec: str, timezone: str) -> OfficeHours:
+    return OfficeHours(spec, timezone)
+
+
+def _unavailable_on_db_error(method):
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except SQLAlchemyError as error:
+            raise Unavailable(type(error).__name__) from error
+
+    guarded.__name__ = method.__name__
+    guarded.__doc__ = method.__doc__
+    return guarded
+
+
+class ClinicDesk:
+    def __init__(self, *, flow: Flow, bookings, config: dict, caller: str, channel: str, lang: str, now: datetime,
+                 send_text, compose_sms):
+        self.flow, self.bookings, self.now = flow, bookings, now
+        self.caller = normalize_number(caller)
+        self.caller_hash = phone_hash(self.caller, config["SECRET_KEY"])
+        self.channel, self.lang = channel, lang
+        self.zone = ZoneInfo(config["CLINIC_TIMEZONE"])
+        self.office = office_hours(config["OFFICE_HOURS"], config["CLINIC_TIMEZONE"])
+        self.offers_callback = channel == "voice"
+        self._send_text, self._compose_sms = send_text, compose_sms
+
+    @_unavailable_on_db_error
+    def open_slots(self, page: int) -> tuple[list, bool]:
+        found = self.bookings.open_slots(self.now, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
+        return found[:PAGE_SIZE], len(found) > PAGE_SIZE
+
+    @_unavailable_on_db_error
+    def open_slot(self, slot_id: int):
+        return self.bookings.open_slot(slot_id, self.now)
+
+    @_unavailable_on_db_error
+    def book(self, slot_id: int, name: str):
+        booking = self.bookings.book(slot_id, self.caller, name, self.channel, self.lang, self.now)
+        if booking is not None and self.channel == "voice":
+            local = booking.slot.starts_at.astimezone(self.zone)
+            body = self.flow.phrase("sms_book_confirmation", self.lang, time=written(local, self.lang),
+                                    caller=booking.name, phone=self.flow.line.clinic_phone)
+            self._send_text(self.caller, body, "booking_confirmation")
+        return booking
+
+    @_unavailable_on_db_error
+    def next_booking(self):
+        return self.bookings.next_booking(self.caller_hash, self.now)
+
+    @_unavailable_on_db_error
+    def cancel(self, booking_id: int) -> bool:
+        return self.bookings.cancel(booking_id, self.now)
+
+    def office_open(self) -> bool:
+        return self.office.is_open(self.now)
+
+    def office_hours(self, lang: str) -> str:
+        return self.office.describe(lang)
+
+    def caller_last4(self) -> str:
+        digits = "".join(ch for ch in self.caller if ch.isdigit())
+        return " ".join(digits[-4:])  # said digit by digit
+
+    @_unavailable_on_db_error
+    def request_callback(self, name: str, number: str | None) -> None:
+        self.bookings.add_callback(number or self.caller, name, self.lang, self.now)
+
+    @_unavailable_on_db_error
+    def send_page(self, node_id: str, lang: str) -> bool:
+        body = self._compose_sms(self.flow, Result(State(node_id, lang), "text_me"))
+        return self._send_text(self.caller, body, "content") is not None

@@ -1,0 +1,283 @@
+"""The booking, cancelling and call-back dialogs: which step a caller is at and what an answer does.
+
+By voice: choose a time -> confirm it -> say a name -> hear it read back -> booked.
+By text:  choose a time -> give a name -> YES -> booked.
+A caller who asks for a person outside office hours may leave a call-back request instead.
+
+Everything the dialog needs from the clinic goes through a Desk (see desk.py): the open times,
+the atomic booking, the caller's next appointment, office hours. Tests use an in-memory desk.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Callable, Protocol
+
+from ..engine.index import SPEECH, TEXT, index_for
+from ..engine.matching import PhraseMatcher
+from ..engine.state import Input, Result, State, View
+from ..engine.text import tokens
+from ..flow.flow import Flow
+from . import timefmt
+
+CHOOSE, CONFIRM, NAME, READBACK, CANCEL = "choose", "confirm", "name", "readback", "cancel"
+CB_OFFER, CB_NAME, CB_NUMBER, CB_DIGITS = "cb_offer", "cb_name", "cb_number", "cb_digits"
+BOOKING_STAGES = {CHOOSE, CONFIRM, NAME, READBACK, CANCEL}
+CALLBACK_STAGES = {CB_OFFER, CB_NAME, CB_NUMBER, CB_DIGITS}
+PAGE_SIZE = 3
+KEY_YES, KEY_NO, KEY_MORE = "1", "2", "4"
+MAX_NAME = 60
+
+
+class Unavailable(Exception):
+    """The clinic's calendar cannot be reached right now."""
+
+
+class Desk(Protocol):
+    zone: object  # the clinic's time zone
+    offers_callback: bool  # voice: outside office hours, offer a call-back instead of ringing
+
+    def open_slots(self, page: int) -> tuple[list, bool]: ...  # slots (id, starts_at), more exist
+    def open_slot(self, slot_id: int): ...  # None once booked, removed or past
+    def book(self, slot_id: int, name: str): ...  # the booking, or None when the slot went
+    def next_booking(self): ...
+    def cancel(self, booking_id: int) -> bool: ...
+    def office_open(self) -> bool: ...
+    def office_hours(self, lang: str) -> str: ...
+    def caller_last4(self) -> str: ...
+    def request_callback(self, name: str, number: str | None) -> None: ...
+    def send_page(self, node_id: str, lang: str) -> bool: ...
+
+
+def stage_fits(flow: Flow, state: State) -> bool:
+    if not state.stage:
+        return True
+    node = flow.nodes.get(state.node)
+    kind = node.type if node else ""
+    return (state.stage in BOOKING_STAGES and kind == "booking") or (
+        state.stage in CALLBACK_STAGES and kind == "transfer")
+
+
+def _guard(make: Callable[[], Result], flow: Flow, state: State, event: str, notices: tuple) -> Result:
+    """The calendar is down: say so and offer a person (the booking node's footer)."""
+    try:
+        return make()
+    except Unavailable:
+        return Result(State(flow.line.booking, state.lang), event, notices + ("book_unavailable",))
+
+
+# ---- arriving ---------------------------------------------------------------------------------
+
+def enter_booking(flow: Flow, state: State, desk, event: str, notices: tuple = ()) -> Result:
+    if desk is None:
+        return Result(state, event, notices)
+    return _guard(lambda: _listing(state, desk, event, notices, page=0), flow, state, event, notices)
+
+
+def _listing(state: State, desk, event: str, notices: tuple, page: int, present: bool = True) -> Result:
+    offered, more = desk.open_slots(page)
+    listed = State(state.node, state.lang, state.misses, CHOOSE, page=page, offered=tuple(s.id for s in offered))
+    return Result(listed, event, notices, present, View(offered=tuple(offered), more=more))
+
+
+def enter_transfer(flow: Flow, state: State, desk, event: str, notices: tuple = ()) -> Result:
+    if desk is None or not desk.offers_callback or desk.office_open():
+        return Result(state, event, notices)
+    offer = State(state.node, state.lang, stage=CB_OFFER)
+    return Result(offer, event, notices + ("office_closed",), view=View(hours=desk.office_hours(state.lang)))
+
+
+def enter_cancel(flow: Flow, state: State, desk) -> Result:
+    if desk is None:
+        return Result(replace(state, misses=state.misses + 1), "no_match", ("no_match", "more_help"), present=False)
+
+    def find() -> Result:
+        booking = desk.next_booking()
+        if booking is None:
+            return Result(State(flow.line.start, state.lang), "no_booking", ("cancel_none",))
+        asking = State(flow.line.booking, state.lang, stage=CANCEL, ref=booking.id)
+        return Result(asking, "cancel", view=View(booking=booking))
+
+    return _guard(find, flow, state, "cancel", ())
+
+
+def redisplay(flow: Flow, state: State, desk, event: str, notices: tuple = (), present: bool = True) -> Result:
+    """Say the current step again (repeat, a miss, a language change) with fresh facts."""
+    if desk is None:
+        return Result(State(state.node, state.lang, state.misses), event, notices, present)
+
+    def again() -> Result:
+        if state.stage == CHOOSE:
+            return _listing(state, desk, event, notices, state.page, present)
+        if state.stage in (CONFIRM, NAME, READBACK):
+            slot = desk.open_slot(state.slot)
+            if slot is None:
+                return _listing(state, desk, "taken", notices + ("book_taken",), page=0)
+            return Result(state, event, notices, present, View(slot=slot))
+        if state.stage == CANCEL:
+            booking = desk.next_booking()
+            if booking is None or booking.id != state.ref:
+                return Result(State(flow.line.start, state.lang), "no_booking", notices + ("cancel_none",))
+            return Result(state, event, notices, present, View(booking=booking))
+        return Result(state, event, notices, present,
+                      View(hours=desk.office_hours(state.lang), last4=desk.caller_last4()))
+
+    return _guard(again, flow, state, event, notices)
+
+
+# ---- answering --------------------------------------------------------------------------------
+
+def stage_step(flow: Flow, state: State, inp: Input, desk, is_command: Callable[[State, Input], bool]):
+    """The dialog's reading of an input, or None to let the menu commands have it."""
+    if desk is None or inp.kind == "silence" or not inp.value.strip():
+        return None
+    handler = {CHOOSE: _on_choose, CONFIRM: _on_confirm, NAME: _on_name, READBACK: _on_readback,
+               CANCEL: _on_cancel, CB_OFFER: _on_cb_offer, CB_NAME: _on_name, CB_NUMBER: _on_cb_number,
+               CB_DIGITS: _on_cb_digits}[state.stage]
+    if state.stage in (NAME, CB_NAME, CB_DIGITS) and is_command(state, inp):
+        return None
+    return _guard(lambda: handler(flow, state, inp, desk), flow, state, "booking", ())
+
+
+def _answer(flow: Flow, state: State, inp: Input) -> str | None:
+    """'yes', 'no', 'more', 'callback', a digit, or None."""
+    if inp.kind == "key":
+        return inp.value.strip()
+    index = index_for(flow)
+    return index.spoken_key(inp.value, state.lang) or index.answers(state.lang, inp.kind).match(inp.value)
+
+
+def _is_yes(answer: str | None) -> bool:
+    return answer in ("yes", KEY_YES)
+
+
+def _is_no(answer: str | None) -> bool:
+    return answer in ("no", KEY_NO)
+
+
+def _on_choose(flow: Flow, state: State, inp: Input, desk):
+    answer = _answer(flow, state, inp)
+    if answer in ("more", KEY_MORE):
+        later, _ = desk.open_slots(state.page + 1)
+        if later:
+            return _listing(state, desk, "more", (), state.page + 1)
+        return _listing(state, desk, "more", ("book_no_more",), 0)
+    chosen = None
+    if answer and answer.isdigit() and 1 <= int(answer) <= len(state.offered):
+        chosen = state.offered[int(answer) - 1]
+    elif inp.kind in (SPEECH, TEXT):
+        chosen = _slot_said(flow, state, inp, desk)
+    if chosen is None:
+        return None
+    return _ask(replace(state, slot=chosen), desk, NAME if inp.kind == TEXT else CONFIRM, "chosen")
+
+
+def _slot_said(flow: Flow, state: State, inp: Input, desk) -> int | None:
+    """ "the Tuesday one", "nine thirty", "the second one" -> the slot id, if just one fits."""
+    entries = []
+    ordinals = timefmt.ORDINALS.get(state.lang, timefmt.ORDINALS["en"])
+    for position, slot_id in enumerate(state.offered):
+        slot = desk.open_slot(slot_id)
+        if slot is None:
+            continue
+        local = slot.starts_at.astimezone(desk.zone)
+        entries += [(phrase, slot_id) for phrase in timefmt.words(local, state.lang) + [ordinals[position]]]
+    return PhraseMatcher(entries).match(inp.value)
+
+
+def _ask(state: State, desk, stage: str, event: str, **changes) -> Result:
+    """The next question about the chosen time, or new choices if it has gone meanwhile."""
+    slot = desk.open_slot(state.slot)
+    if slot is None:
+        return _listing(state, desk, "taken", ("book_taken",), 0)
+    return Result(replace(state, misses=0, stage=stage, **changes), event, view=View(slot=slot))
+
+
+def _on_confirm(flow: Flow, state: State, inp: Input, desk):
+    answer = _answer(flow, state, inp)
+    if _is_yes(answer):
+        return _ask(state, desk, NAME, "confirmed")
+    if _is_no(answer):
+        return _listing(state, desk, "other_time", (), 0)
+    return None
+
+
+def _clean_name(said: str) -> str:
+    name = re.sub(r"[^\w\s.'-]", " ", said, flags=re.UNICODE)
+    name = re.sub(r"\s+", " ", name).strip(" .-'")[:MAX_NAME]
+    return name if re.search(r"[^\W\d_]", name) else ""
+
+
+def _on_name(flow: Flow, state: State, inp: Input, desk):
+    if inp.kind not in (SPEECH, TEXT):
+        return None
+    name = _clean_name(inp.value)
+    if not name:
+        return None
+    if state.stage == CB_NAME:
+        return Result(replace(state, misses=0, stage=CB_NUMBER, name=name), "named",
+                      view=View(last4=desk.caller_last4()))
+    return _ask(state, desk, READBACK, "named", name=name)
+
+
+def _on_readback(flow: Flow, state: State, inp: Input, desk):
+    answer = _answer(flow, state, inp)
+    if _is_yes(answer):
+        booking = desk.book(state.slot, state.name)
+        if booking is None:
+            return _listing(state, desk, "taken", ("book_taken",), 0)
+        return Result(State(flow.line.start, state.lang), "booked", ("book_done",), view=View(booking=booking))
+    if _is_no(answer):
+        if inp.kind == TEXT:
+            return _listing(state, desk, "other_time", (), 0)
+        return _ask(state, desk, NAME, "rename", name="")
+    return None
+
+
+def _on_cancel(flow: Flow, state: State, inp: Input, desk):
+    answer = _answer(flow, state, inp)
+    booking = desk.next_booking()
+    if booking is None or booking.id != state.ref:
+        return Result(State(flow.line.start, state.lang), "no_booking", ("cancel_none",))
+    if _is_yes(answer):
+        desk.cancel(booking.id)
+        return Result(State(flow.line.start, state.lang), "cancelled", ("cancel_done",), view=View(booking=booking))
+    if _is_no(answer):
+        return Result(State(flow.line.start, state.lang), "kept", ("cancel_kept",), view=View(booking=booking))
+    return None
+
+
+def _on_cb_offer(flow: Flow, state: State, inp: Input, desk):
+    answer = _answer(flow, state, inp)
+    if _is_yes(answer) or answer == "callback":
+        return Result(replace(state, misses=0, stage=CB_NAME), "callback_offer_taken")
+    return None
+
+
+def _on_cb_number(flow: Flow, state: State, inp: Input, desk):
+    answer = _answer(flow, state, inp)
+    if _is_yes(answer):
+        desk.request_callback(state.name, None)
+        return Result(State(flow.line.start, state.lang), "callback", ("callback_done",),
+                      view=View(last4=desk.caller_last4()))
+    if _is_no(answer):
+        return Result(replace(state, misses=0, stage=CB_DIGITS), "other_number")
+    return None
+
+
+def _on_cb_digits(flow: Flow, state: State, inp: Input, desk):
+    digits = _number_said(flow, state, inp)
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10:
+        return Result(replace(state, misses=state.misses + 1), "no_match", ("callback_bad_number",), present=True)
+    desk.request_callback(state.name, "+1" + digits)
+    done = View(last4=" ".join(digits[-4:]))
+    return Result(State(flow.line.start, state.lang), "callback", ("callback_done",), view=done)
+
+
+def _number_said(flow: Flow, state: State, inp: Input) -> str:
+    if inp.kind == "key":
+        return re.sub(r"\D", "", inp.value)
+    words = index_for(flow).digit_words.get(state.lang, {})
+    return "".join(t if t.isdigit() else words.get(t, "") for t in tokens(inp.value))

@@ -1,0 +1,252 @@
+"""Staff commands for appointments: `ivr slots`, `ivr bookings`, `ivr callbacks`.
+
+Times are typed and shown in the clinic's time zone (CLINIC_TIMEZONE); the database keeps UTC.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from ..storage.bookings import BookingStore, Slot, local_to_utc
+from ..storage.db import utcnow
+from .outbox_commands import mask_number
+
+SAMPLE_DAYS = 5  # weekdays of sample slots
+SAMPLE_HOURS = (time(9), time(12))  # first start, end of the last slot
+SAMPLE_EVERY = timedelta(minutes=30)
+_EVERY = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+def register(main: click.Group) -> None:
+    for group in (slots, bookings, callbacks):
+        main.add_command(group)
+
+
+def _desk() -> tuple[BookingStore, tzinfo]:
+    """The booking store and the clinic's time zone, from the same settings as the app."""
+    from ..config import ConfigError
+    from . import _app
+
+    try:
+        app = _app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    name = app.config["CLINIC_TIMEZONE"]
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.ClickException(f"CLINIC_TIMEZONE '{name}' is not a time zone (e.g. America/New_York)") from None
+    return app.extensions["ivr"].bookings, zone
+
+
+def _when(moment: datetime, zone: tzinfo) -> str:
+    return f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _table(headers: list[str], rows: list[list], empty: str) -> None:
+    if not rows:
+        click.echo(empty)
+        return
+    cells = [[str(cell) for cell in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for row in cells:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def parse_every(text: str) -> timedelta:
+    """15m, 1h, 1h30m, 90m."""
+    match = _EVERY.match(text.strip().lower())
+    every = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0)) if match else timedelta(0)
+    if every <= timedelta(0):
+        raise ValueError(f"'{text}' is not a time between slots (write e.g. 15m, 1h or 1h30m)")
+    return every
+
+
+def _every_option(_ctx, _param, value: str) -> timedelta:
+    try:
+        return parse_every(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _start_option(_ctx, _param, value: str) -> datetime:
+    try:
+        return datetime.strptime(value.strip().replace("T", " "), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a start time (write e.g. \"2026-12-01 09:00\")") from None
+
+
+# ---- ivr slots -------------------------------------------------------------------------------
+
+@click.group()
+def slots() -> None:
+    """Appointment slots callers can book."""
+
+
+@slots.command("add")
+@click.option("--start", required=True, callback=_start_option, help='First slot, clinic time: "2026-12-01 09:00".')
+@click.option("--every", default="30m", show_default=True, callback=_every_option, help="Time between slots: 15m, 1h, 1h30m.")
+@click.option("--count", default=1, show_default=True, type=click.IntRange(1, 1000), help="How many slots.")
+@click.option("--label", default="", help="Clinic or provider, e.g. \"Dr. Doss\".")
+@click.option("--minutes", default=30, show_default=True, type=click.IntRange(1, 24 * 60), help="Length of each slot.")
+def add_slots(start: datetime, every: timedelta, count: int, label: str, minutes: int) -> None:
+    """Add COUNT slots from START, EVERY apart. Slots already there are skipped."""
+    store, zone = _desk()
+    try:
+        first = local_to_utc(start.date(), start.time(), zone)
+        if first <= utcnow():
+            raise ValueError(f"--start {start:%Y-%m-%d %H:%M} is in the past")
+        added = store.add_slots(first.astimezone(zone), every, count, label=label, minutes=minutes)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    _report_added(added, count, zone)
+
+
+def _report_added(added: list[Slot], wanted: int, zone: tzinfo) -> None:
+    skipped = f" ({wanted - len(added)} already there)" if wanted > len(added) else ""
+    click.echo(f"Added {_count(len(added), 'slot')}{skipped}" + (f", times in {zone}:" if added else "."))
+    if added:
+        _table(["id", "starts", "min", "label"], [[s.id, _when(s.starts_at, zone), s.minutes, s.label] for s in added],
+               "")
+
+
+@slots.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Past slots too.")
+def list_slots(show_all: bool) -> None:
+    """Upcoming slots, open or booked."""
+    store, zone = _desk()
+    now = utcnow()
+    booked = {b.slot.id for b in store.list_bookings(now, include_past=show_all, status="booked")}
+    rows = [[s.id, _when(s.starts_at, zone), s.minutes, s.label,
+             "booked" if s.id in booked else ("past" if s.starts_at <= now else "open")]
+            for s in store.list_slots(now, include_past=show_all)]
+    _table(["id", f"starts ({zone})", "min", "label", "status"], rows, "(no slots: add some with `ivr slots add`)")
+
+
+@slots.command("remove")
+@click.argument("slot_id", type=int)
+def remove_slot(slot_id: int) -> None:
+    """Stop offering slot SLOT_ID (refused while it is booked)."""
+    store, zone = _desk()
+    slot = store.slot(slot_id)
+    try:
+        if slot is None or not store.remove_slot(slot_id):
+            raise click.ClickException(f"there is no slot {slot_id} (see `ivr slots list --all`)")
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Removed slot {slot_id}: {_when(slot.starts_at, zone)} {slot.label}".rstrip())
+
+
+@slots.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+def import_slots(csv_file: str) -> None:
+    """Add the slots of a CSV file: date,time,minutes,label rows in clinic time, e.g.
+    2026-12-01,09:00,30,Dr. Doss (a header row is fine). Rows already there are skipped."""
+    store, zone = _desk()
+    try:
+        added, problems = store.import_csv(csv_file, zone)
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"cannot read {csv_file}: {error}") from None
+    _report_added(added, len(added), zone)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{_count(len(problems), 'row')} not added (above); "
+                                   "fix them and import the file again")
+
+
+def sample_days(today: date, days: int = SAMPLE_DAYS) -> list[date]:
+    """The next `days` weekdays after today."""
+    found, day = [], today
+    while len(found) < days:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            found.append(day)
+    return found
+
+
+@slots.command("seed-sample")
+def seed_sample() -> None:
+    """Sample slots for trying the line: the next weekdays, 9:00 to 12:00 every 30 minutes,
+    clinic time. Only when there are no upcoming slots at all."""
+    store, zone = _desk()
+    now = utcnow()
+    upcoming = store.list_slots(now)
+    if upcoming:
+        click.echo(f"{_count(len(upcoming), 'upcoming slot')} already: no sample slots added.")
+        return
+    first, end = SAMPLE_HOURS
+    per_day = (datetime.combine(date.min, end) - datetime.combine(date.min, first)) // SAMPLE_EVERY
+    added = []
+    for day in sample_days(now.astimezone(zone).date()):
+        start = local_to_utc(day, first, zone).astimezone(zone)
+        added += store.add_slots(start, SAMPLE_EVERY, per_day, now=now)
+    click.echo(f"Added {len(added)} sample slots: {SAMPLE_DAYS} weekdays from "
+               f"{_when(added[0].starts_at, zone)}, {first:%H:%M}-{end:%H:%M} every 30 minutes ({zone}).")
+
+
+# ---- ivr bookings ----------------------------------------------------------------------------
+
+@click.group()
+def bookings() -> None:
+    """Appointments callers have booked."""
+
+
+@bookings.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Past and cancelled bookings too.")
+def list_bookings(show_all: bool) -> None:
+    """Upcoming bookings (the phone number masked)."""
+    store, zone = _desk()
+    found = store.list_bookings(utcnow(), include_past=show_all, status=None if show_all else "booked")
+    rows = [[b.id, _when(b.slot.starts_at, zone), b.slot.label, b.name, mask_number(b.phone), b.channel, b.status]
+            for b in found]
+    _table(["id", f"slot ({zone})", "label", "name", "phone", "channel", "status"], rows, "(no bookings)")
+
+
+@bookings.command("cancel")
+@click.argument("booking_id", type=int)
+def cancel_booking(booking_id: int) -> None:
+    """Cancel booking BOOKING_ID; its slot is offered again."""
+    store, zone = _desk()
+    booking = store.booking(booking_id)
+    if booking is None:
+        raise click.ClickException(f"there is no booking {booking_id} (see `ivr bookings list --all`)")
+    if not store.cancel(booking_id, utcnow()):
+        raise click.ClickException(f"booking {booking_id} is already {booking.status}")
+    click.echo(f"Cancelled booking {booking_id} ({booking.name or 'no name'}, {mask_number(booking.phone)}) "
+               f"for {_when(booking.slot.starts_at, zone)} {booking.slot.label}".rstrip()
+               + "; the slot is open again.")
+
+
+# ---- ivr callbacks ---------------------------------------------------------------------------
+
+@click.group()
+def callbacks() -> None:
+    """People who asked for a call back."""
+
+
+@callbacks.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Done ones too.")
+def list_callbacks(show_all: bool) -> None:
+    """Open callback requests, oldest first, with the number to call."""
+    store, zone = _desk()
+    rows = [[c.id, _when(c.created_at, zone), c.name, c.phone, c.lang, c.status]
+            for c in store.list_callbacks(None if show_all else "open")]
+    _table(["id", f"asked ({zone})", "name", "phone", "lang", "status"], rows, "(no callback requests waiting)")
+
+
+@callbacks.command("done")
+@click.argument("callback_id", type=int)
+def callback_done(callback_id: int) -> None:
+    """Mark callback request CALLBACK_ID as done."""
+    store, _ = _desk()
+    if not store.mark_callback_done(callback_id):
+        raise click.ClickException(f"there is no open callback request {callback_id} (see `ivr callbacks list --all`)")
+    click.echo(f"Callback request {callback_id} done.")
