@@ -25,11 +25,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .storage.call_drafts import CallDrafts
     from .storage.db import Database
     from .storage.outbox import Outbox
+    from .storage.optout_spool import OptOutSpool
     from .storage.sms_store import SmsStore
 
-    db = Database(app.config["DATABASE_URL"])
+    db = Database(app.config["DATABASE_URL"], app.config["DATABASE_BUSY_TIMEOUT_MS"])
     db.create_tables()
-    sms_store = SmsStore(db, app.config["SMS_SESSION_MINUTES"])
+    spool = OptOutSpool(app.config.get("OPTOUT_SPOOL") or Path(app.instance_path) / "pending-optouts.jsonl")
+    sms_store = SmsStore(db, app.config["SMS_SESSION_MINUTES"], spool)
     app.extensions["ivr"] = Services(
         flows=FlowSource(app.config["FLOWS_DIR"]),
         db=db,

@@ -29,6 +29,7 @@ def from_env(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY") or (DEV_SECRET if mode != "production" else ""),
         "SMS_SESSION_MINUTES": int(env.get("SMS_SESSION_MINUTES") or 60),
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),  # the line's number, for texts it sends
+        "DATABASE_BUSY_TIMEOUT_MS": int(env.get("DATABASE_BUSY_TIMEOUT_MS") or 5000),  # SQLite: wait for a lock
         "CLINIC_TIMEZONE": env.get("CLINIC_TIMEZONE") or "America/New_York",
         "OFFICE_HOURS": env.get("OFFICE_HOURS") or "Mon-Fri 08:00-17:00",
         "OUTBOX_WORKER": _flag(env.get("OUTBOX_WORKER"), True),  # send queued texts in the background

@@ -28,6 +28,7 @@ def make_config(tmp_path: Path, **overrides) -> dict:
         "FLOWS_DIR": str(FLOWS),
         "SECRET_KEY": "test-secret",
         "SMS_SESSION_MINUTES": 60,
+        "OPTOUT_SPOOL": str(tmp_path / "pending-optouts.jsonl"),
         "OFFICE_HOURS": "Mon-Sun 00:00-24:00",  # open: tests of closed hours say so
         "OUTBOX_WORKER": False,
     }

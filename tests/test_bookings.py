@@ -239,6 +239,17 @@ def test_booking_takes_the_slot_and_cancelling_frees_it(store, db):
     assert store.booking(booking.id).status == "cancelled"
 
 
+def test_open_slot_is_the_slot_only_while_a_caller_may_book_it(store):
+    free, taken, gone = add(store, hours(5), count=3)
+    book(store, taken)
+    store.remove_slot(gone.id)
+
+    assert store.open_slot(free.id, NOW) == free
+    assert store.open_slot(free.id, hours(6)) is None  # started
+    assert store.open_slot(taken.id, NOW) is None and store.open_slot(gone.id, NOW) is None
+    assert store.open_slot(9999, NOW) is None
+
+
 def test_book_returns_none_for_a_removed_or_unknown_slot(store):
     slot = add(store, hours(5))[0]
     store.remove_slot(slot.id)

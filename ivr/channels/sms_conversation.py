@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Callable
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..engine.step import Input, Result, State, start_state, step
 from ..flow import Flow
 from ..storage.sms_store import SmsStore
@@ -17,15 +19,12 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
 
     make_desk(lang) gives the clinic desk for booking; without one, booking is an info page."""
     control = control_word(body)
-    state = store.load_state(who, now)
+    if control in ("stop", "start"):
+        return _opt(flow, store, who, control == "stop", now)
+    state, opted_out = store.load_state(who, now), store.is_opted_out(who)
     lang = state.lang if state else flow.default_language
-    opted_out = store.is_opted_out(who)
-    if control == "stop":
-        store.set_opted_out(who, True, now)
-        return (None if opted_out else phrase(flow, "sms_stopped", lang)), "opt_out"
-    if control == "start" or (control == "yes" and opted_out):
-        store.set_opted_out(who, False, now)
-        return phrase(flow, "sms_started", lang), "opt_in"
+    if control == "yes" and opted_out:
+        return _opt(flow, store, who, False, now)
     if opted_out:
         return None, "ignored_opted_out"
     if control == "help":
@@ -41,3 +40,16 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
     welcome = result.state.node == flow.line.start and result.event in ("start", "main", "language")
     store.save_state(who, result.state, now)
     return compose(flow, result, welcome=welcome, zone=zone), result.event
+
+
+def _opt(flow: Flow, store: SmsStore, who: str, opt_out: bool, now: datetime) -> tuple[str | None, str]:
+    """Record an opt-out or opt-in (kept on disk if the database is down: never lost)."""
+    try:
+        state, was_out = store.load_state(who, now), store.is_opted_out(who)
+    except SQLAlchemyError:
+        state, was_out = None, False
+    store.set_opted_out(who, opt_out, now)
+    lang = state.lang if state else flow.default_language
+    if opt_out:
+        return (None if was_out else phrase(flow, "sms_stopped", lang)), "opt_out"  # one confirmation at most
+    return phrase(flow, "sms_started", lang), "opt_in"

@@ -6,6 +6,7 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ..booking.desk import ClinicDesk
@@ -48,7 +49,10 @@ def _state(now) -> State:
     state = State(request.args.get("node", ""), request.args.get("lang", ""), _int("miss"),
                   request.args.get("stage", ""), _int("slot"), _int("page"), offered, _int("ref"))
     if state.stage in NAMED_STAGES:
-        draft = services().drafts.load(_call_key(), now) or {}
+        try:
+            draft = services().drafts.load(_call_key(), now) or {}
+        except SQLAlchemyError:  # the desk will say booking is unavailable
+            draft = {}
         state = replace(state, name=draft.get("name", "") if isinstance(draft.get("name"), str) else "")
     return state
 
@@ -73,7 +77,11 @@ def _answer(flow, result: Result, inp: Input, now) -> Response:
     log.info("call=%s node=%s lang=%s stage=%s event=%s input=%s", safe_sid(request.form.get("CallSid", "")),
              result.state.node, result.state.lang, result.state.stage or "-", result.event, inp.kind)
     if result.state.name:
-        services().drafts.save(_call_key(), {"name": result.state.name}, now)
+        try:
+            services().drafts.save(_call_key(), {"name": result.state.name}, now)
+        except SQLAlchemyError:
+            log.warning("call=%s could not keep the booking name: database unavailable",
+                        safe_sid(request.form.get("CallSid", "")))
     zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
     return _twiml(voice_twiml.render(flow, result, current_app.config["TRANSFER_NUMBER"], zone))
 

@@ -61,9 +61,8 @@ def _inputs(script: str | None):
         lines = Path(script).read_text(encoding="utf-8").splitlines()
         yield from (line for line in lines if not line.lstrip().startswith("#"))
         return
-    stdin = click.get_text_stream("stdin")
-    if not stdin.isatty():
-        yield from (line.rstrip("\n") for line in stdin)
+    if not sys.stdin.isatty():
+        yield from (line.rstrip("\n") for line in sys.stdin)
         return
     while True:
         try:
@@ -92,7 +91,7 @@ def _try(channel: str, flows: str, lang: str | None, script: str | None, record_
     if lang and lang not in flow.languages:
         raise click.BadParameter(f"'{lang}' is not one of the languages ({', '.join(flow.languages)})",
                                  param_hint="--lang")
-    typed_by_hand = not script and click.get_text_stream("stdin").isatty()
+    typed_by_hand = not script and sys.stdin.isatty()
     with trial_app(flows) as (app, signer):
         trial = Trial(channel, signer)
         how = ("Type a key, say WORDS, or an empty line for silence; Ctrl-D hangs up."
@@ -186,7 +185,7 @@ def graph(flows: str, fmt: str, lang: str | None, output: str | None) -> None:
         Path(output).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
         click.echo(f"Wrote {output}")
     elif isinstance(data, bytes):
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.buffer.write(data)
     else:
         click.echo(data, nl=False)
 

@@ -92,7 +92,8 @@ def slots() -> None:
 
 @slots.command("add")
 @click.option("--start", required=True, callback=_start_option, help='First slot, clinic time: "2026-12-01 09:00".')
-@click.option("--every", default="30m", show_default=True, callback=_every_option, help="Time between slots: 15m, 1h, 1h30m.")
+@click.option("--every", default="30m", show_default=True, callback=_every_option,
+              help="Time between slots: 15m, 1h, 1h30m.")
 @click.option("--count", default=1, show_default=True, type=click.IntRange(1, 1000), help="How many slots.")
 @click.option("--label", default="", help="Clinic or provider, e.g. \"Dr. Doss\".")
 @click.option("--minutes", default=30, show_default=True, type=click.IntRange(1, 24 * 60), help="Length of each slot.")

@@ -139,7 +139,10 @@ def _text_me(flow: Flow, state: State, desk) -> Result | None:
     node = flow.nodes.get(state.node)
     if desk is None or node is None or node.type in NO_TEXT_ME or state.stage:
         return None
-    sent = desk.send_page(state.node, state.lang)
+    try:
+        sent = desk.send_page(state.node, state.lang)
+    except dialog.Unavailable:
+        sent = False
     return Result(State(state.node, state.lang), "text_me", ("text_sent" if sent else "text_not_sent",),
                   present=False)
 

@@ -135,10 +135,10 @@ def dot(flow: Flow, lang: str) -> graphviz.Digraph:
             graph.node(box.id, box.title, shape="cds", fillcolor="#ffffff")
         else:
             _, shape, colour = STYLES.get(box.kind, DEFAULT_STYLE)
-            graph.node(box.id, f"{box.title}\n{box.kind}: {box.id}",
+            graph.node(box.id, f"{box.title}\\n{box.kind}: {box.id}",  # "\\n" is a line break in DOT
                        shape=shape, fillcolor=colour, style="filled,rounded" if box.kind == "menu" else "filled")
     for arrow in arrows:
-        graph.edge(arrow.source, arrow.target, "\n".join(arrow.lines),
+        graph.edge(arrow.source, arrow.target, "\\n".join(arrow.lines),
                    style="dashed" if arrow.anywhere else "solid")
     return graph
 

@@ -159,21 +159,21 @@ def _choosers(flow: Flow, lang: str) -> Iterator[tuple[str, str, list, list]]:
     def listed(path: tuple, words: list) -> list:
         return [(path + (i,), word) for i, word in enumerate(words)]
 
+    for code, language in flow.languages.items():  # said or texted in any language
+        path = ("languages", code)
+        yield (f"language '{code}'", f"language:{code}", listed(path + ("words",), language.words),
+               listed(path + ("keywords",), language.keywords))
+    for name in type(flow.commands).model_fields:  # before options: a clash is the option's to fix
+        command = getattr(flow.commands, name)
+        path = ("commands", name)
+        yield (f"command '{name}'", f"command:{name}", listed(path + ("words", lang), command.words.get(lang, [])),
+               listed(path + ("keywords", lang), command.keywords.get(lang, [])))
     for node_id, node in flow.nodes.items():
         for n, option in enumerate(node.options):
             path = ("nodes", node_id, "options", n)
             yield (f"node '{node_id}' option {n + 1}", option.goto,
                    listed(path + ("words", lang), option.words.get(lang, [])),
                    listed(path + ("keywords", lang), option.keywords.get(lang, [])))
-    for name in type(flow.commands).model_fields:
-        command = getattr(flow.commands, name)
-        path = ("commands", name)
-        yield (f"command '{name}'", f"command:{name}", listed(path + ("words", lang), command.words.get(lang, [])),
-               listed(path + ("keywords", lang), command.keywords.get(lang, [])))
-    for code, language in flow.languages.items():  # said or texted in any language
-        path = ("languages", code)
-        yield (f"language '{code}'", f"language:{code}", listed(path + ("words",), language.words),
-               listed(path + ("keywords",), language.keywords))
 
 
 def shared_words(flow: Flow, sources: Sources) -> Iterator[Finding]:

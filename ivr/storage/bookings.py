@@ -123,7 +123,7 @@ class BookingStore:
             _check_slot(label, minutes)
         created, added, seen = utc(now, "now"), [], set()
         with self.db.begin() as conn:
-            rows = conn.execute(select(slots).where(slots.c.starts_at.in_({at for at, _, _ in wanted})))
+            rows = conn.execute(select(slots).where(slots.c.starts_at.in_(sorted({at for at, _, _ in wanted}))))
             there = {(as_utc(r.starts_at).astimezone(timezone.utc), r.label): r for r in rows}
             for at, label, minutes in ((at, clean_text(label), m) for at, label, m in wanted):
                 row = there.get((at, label))

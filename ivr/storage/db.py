@@ -105,20 +105,24 @@ def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
-    cursor.execute("PRAGMA busy_timeout=5000")  # wait for a lock rather than fail at once
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int):
+    def on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")  # wait for a lock, then fail
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return on_connect
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, busy_timeout_ms: int = 5000):
         self.url = url
         if url.startswith("sqlite"):
-            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine: Engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+            event.listen(self.engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
 

@@ -9,7 +9,7 @@ order they were written: a row waits while an older one to the same number is un
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import aliased
@@ -49,7 +49,7 @@ class OutboxMessage:
     def from_row(cls, row) -> OutboxMessage:
         values = dict(row._mapping)
         for name in ("next_attempt_at", "created_at", "updated_at"):
-            values[name] = as_utc(values[name])
+            values[name] = as_utc(values[name]).astimezone(timezone.utc)  # PostgreSQL: the server's zone
         return cls(**values)
 
 

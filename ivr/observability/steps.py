@@ -1,0 +1,57 @@
+"""Recording each step the webhooks answer: a row in the events table and the /metrics counts.
+
+Called from the voice and SMS webhooks. Recording never breaks a call or a text: a failure is
+logged (its kind only: no number, no words) and swallowed."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Callable
+
+from flask import current_app, request
+
+from ..engine.state import Input, Result
+from ..privacy import keyed_hash, phone_hash
+from ..services import current_flow, services
+from ..storage.events import Step, record
+from .metrics import count_step
+
+log = logging.getLogger("ivr.events")
+
+
+def record_call(result: Result, inp: Input, now: datetime) -> None:
+    """A step of a call, as the voice webhook answers it. The call is known by a keyed hash of
+    its CallSid (the key of its booking draft too)."""
+    def build() -> Step:
+        secret, state = current_app.config["SECRET_KEY"], result.state
+        return Step("voice", keyed_hash(request.form.get("CallSid", ""), secret),
+                    phone_hash(request.form.get("From", ""), secret), state.node, state.stage, inp.kind,
+                    result.event, state.lang)
+
+    _record("voice", build, now)
+
+
+def record_text(who: str, event: str, now: datetime) -> None:
+    """A text just answered: `who` is the texter's phone hash, `event` what converse() did. Where
+    it left the texter is their saved place (none yet for a first STOP or HELP)."""
+    def build() -> Step:
+        state = services().sms.load_state(who, now)
+        if state is None:
+            return Step("sms", who, who, "", "", "text", event, current_flow().default_language)
+        return Step("sms", who, who, state.node, state.stage, "text", event, state.lang)
+
+    _record("sms", build, now)
+
+
+def _record(channel: str, build: Callable[[], Step], now: datetime) -> None:
+    try:
+        step = build()
+    except Exception as error:
+        log.warning("%s step not recorded: %s", channel, type(error).__name__)
+        return
+    for what, action in (("recorded", lambda: record(services().db, step, now)),
+                         ("counted", lambda: count_step(step, current_flow()))):
+        try:
+            action()
+        except Exception as error:
+            log.warning("%s step %s not %s: %s", channel, step.event, what, type(error).__name__)
