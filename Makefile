@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test clean
+.PHONY: setup run test test-postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: setup
 test: setup
 	$(BIN)/ivr validate --strict flows/
 	$(BIN)/python -m pytest
+
+# The whole suite again on a throwaway PostgreSQL server the tests start themselves.
+test-postgres: setup
+	IVR_TEST_DATABASE=postgresql $(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

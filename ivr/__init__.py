@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, abort, request
 
 from . import config as settings
 
@@ -26,10 +26,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .storage.db import Database
     from .storage.outbox import Outbox
     from .storage.optout_spool import OptOutSpool
+    from .storage.rate_limit import RateLimiter
     from .storage.sms_store import SmsStore
 
     db = Database(app.config["DATABASE_URL"], app.config["DATABASE_BUSY_TIMEOUT_MS"])
-    db.create_tables()
+    db.upgrade_schema()
     spool = OptOutSpool(app.config.get("OPTOUT_SPOOL") or Path(app.instance_path) / "pending-optouts.jsonl")
     sms_store = SmsStore(db, app.config["SMS_SESSION_MINUTES"], spool)
     app.extensions["ivr"] = Services(
@@ -39,17 +40,38 @@ def create_app(overrides: dict | None = None) -> Flask:
         outbox=Outbox(db, sms_store, app.config["SECRET_KEY"]),
         bookings=BookingStore(db, app.config["SECRET_KEY"]),
         drafts=CallDrafts(db),
+        limiter=RateLimiter(db, app.config["SMS_RATE_LIMIT"], app.config["SMS_RATE_WINDOW"]),
     )
     if app.config["OUTBOX_WORKER"]:
         start_outbox_worker(app, app.extensions["ivr"].outbox)
 
+    app.before_request(_refuse_oversized)  # first: before the signature check reads the form
     from . import health
     from .channels import sms, voice
+    from .observability import bp as observability
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)  # /healthz, and one flow version for each request
+    app.register_blueprint(observability)  # /metrics, and the time each webhook takes
     return app
+
+
+def _refuse_oversized() -> None:
+    """413 for a body over MAX_CONTENT_LENGTH, before anything parses it.
+
+    Werkzeug checks a declared Content-Length itself, but cuts a chunked body at the limit
+    without a word; such a body is read here (at most the limit) and refused when it fills it."""
+    limit = request.max_content_length
+    if limit is None:
+        return
+    length = request.content_length
+    if length is None:
+        length = len(request.get_data(cache=True))  # cached: the form is parsed from it later
+        if length >= limit:
+            abort(413)
+    elif length > limit:
+        abort(413)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "development-only-secret"
+MAX_REQUEST_BYTES = 64 * 1024  # a webhook body; Twilio's largest (a 1600-character Body) is far smaller
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -28,6 +29,9 @@ def from_env(instance_path: str) -> dict:
         "VERIFY_SIGNATURES": _flag(env.get("TWILIO_VERIFY_SIGNATURES"), True),
         "SECRET_KEY": env.get("SECRET_KEY") or (DEV_SECRET if mode != "production" else ""),
         "SMS_SESSION_MINUTES": int(env.get("SMS_SESSION_MINUTES") or 60),
+        "SMS_RATE_LIMIT": int(env.get("SMS_RATE_LIMIT") or 10),  # texts one number may send in a window; 0: no limit
+        "SMS_RATE_WINDOW": float(env.get("SMS_RATE_WINDOW") or 60),  # the window, in seconds
+        "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,  # Flask answers a bigger body with 413
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),  # the line's number, for texts it sends
         "DATABASE_BUSY_TIMEOUT_MS": int(env.get("DATABASE_BUSY_TIMEOUT_MS") or 5000),  # SQLite: wait for a lock
         "CLINIC_TIMEZONE": env.get("CLINIC_TIMEZONE") or "America/New_York",

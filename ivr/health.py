@@ -6,6 +6,7 @@ import os
 
 from flask import Blueprint, jsonify
 
+from .observability.db_check import database_ok
 from .services import services
 
 bp = Blueprint("health", __name__)
@@ -25,4 +26,5 @@ def unpin_flow(_error) -> None:
 def healthz():
     """The flow version serving and when it loaded, the last refused edit with its first error,
     and which worker process answered (each one reloads on its own)."""
-    return jsonify({**services().flows.status(), "worker": os.getpid()})
+    db_ok, database = database_ok(services().db)  # 503 while the database does not answer
+    return jsonify({**services().flows.status(), "worker": os.getpid(), "database": database}), 200 if db_ok else 503

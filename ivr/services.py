@@ -13,6 +13,7 @@ from .storage.bookings import BookingStore
 from .storage.call_drafts import CallDrafts
 from .storage.db import Database, utcnow
 from .storage.outbox import Outbox
+from .storage.rate_limit import RateLimiter
 from .storage.sms_store import SmsStore
 
 
@@ -24,6 +25,7 @@ class Services:
     outbox: Outbox  # every text the line sends goes through it
     bookings: BookingStore  # appointment slots, bookings, callback requests
     drafts: CallDrafts  # a call's booking in progress (the caller's name)
+    limiter: RateLimiter  # slows one number flooding the SMS line
 
 
 def services() -> Services:

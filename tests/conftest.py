@@ -1,7 +1,10 @@
 """Shared fixtures: an app on a real SQLite file, and a phone and texter that sign as Twilio."""
 from __future__ import annotations
 
+import itertools
+import os
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -17,13 +20,44 @@ FLOWS = PROJECT_ROOT / "flows"
 TWIML_SCHEMA = PROJECT_ROOT.parent / "shared" / "twiml" / "twiml_v20100401_twilioRealtimeCallSchema.xsd"
 
 
+# IVR_TEST_DATABASE=postgresql runs the whole suite on the session's real PostgreSQL server,
+# each app in a schema of its own; otherwise each app has its own SQLite file.
+TEST_DATABASE = os.environ.get("IVR_TEST_DATABASE", "sqlite")
+_postgres = {"url": None}
+_schemas = itertools.count(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _whole_suite_on_postgres(request):
+    if TEST_DATABASE == "postgresql":
+        _postgres["url"] = request.getfixturevalue("postgres_url")
+    yield
+
+
+def test_database_url(tmp_path: Path) -> str:
+    if _postgres["url"] is None:
+        return f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(_postgres["url"])
+    schema = f"test_{os.getpid()}_{next(_schemas)}"
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database,
+                         autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return url.render_as_string(hide_password=False) + "?options=" + quote(f"-csearch_path={schema}")
+
+
+test_database_url.__test__ = False  # a helper, not a test
+
+
 def make_config(tmp_path: Path, **overrides) -> dict:
     config = {
         "IVR_ENV": "testing",
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "VERIFY_SIGNATURES": True,
         "PUBLIC_BASE_URL": "",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}",
+        "DATABASE_URL": overrides.pop("DATABASE_URL", None) or test_database_url(tmp_path),
         "TRANSFER_NUMBER": TRANSFER_NUMBER,
         "FLOWS_DIR": str(FLOWS),
         "SECRET_KEY": "test-secret",

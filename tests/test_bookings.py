@@ -36,7 +36,7 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def db(db_url):
     database = Database(db_url)
-    database.create_tables()
+    database.upgrade_schema()
     yield database
     database.dispose()
 

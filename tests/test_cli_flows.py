@@ -11,6 +11,7 @@ from ivr.simulate import script
 from ivr.simulate.phone import Phone, Signer, Texter
 from ivr.simulate.trial import trial_app
 from test_flow_loader import broken_flows
+from test_lint import where
 
 
 def run(*args, input=None):
@@ -46,7 +47,7 @@ def test_warnings_fail_validate_only_when_strict(tmp_path):
     relaxed, strict = run("validate", str(path)), run("validate", "--strict", str(path))
     assert (relaxed.exit_code, strict.exit_code) == (0, 1)
     warning = (f"{path / 'main.yaml'}:{line}: warning: node 'main' option 3 keywords (en): SMS keyword 'AVOID' "
-               "is a spoken word of node 'main' option 4")
+               f"is a spoken word of node 'main' option 4 ({where(path / 'main.yaml', 'en: [prevention, prevent')})")
     assert relaxed.output.splitlines()[0] == strict.output.splitlines()[0] == warning
     assert strict.output.splitlines()[-1].endswith(" (--strict: warnings fail)")
 

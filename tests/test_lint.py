@@ -3,6 +3,7 @@
 Each warning case copies the shipped flows, makes one staff-style edit, and checks the finding
 at its file and line.
 """
+import re
 import socket
 
 import pytest
@@ -14,6 +15,12 @@ from ivr.engine.state import Result, State
 from ivr.flow import FlowError, load_flow
 from ivr.flow.lint import _grade_en, composed_replies, lint
 from test_flow_loader import broken_flows
+
+
+def where(file, text):
+    """file:line of the first line holding `text`."""
+    lines = file.read_text(encoding="utf-8").splitlines()
+    return f"{file}:{next(i for i, line in enumerate(lines, 1) if text in line)}"
 
 
 def findings_of(path, severity="warning"):
@@ -63,12 +70,15 @@ ORPHAN = """nodes:
      "node 'orphan': no path reaches it (no menu option goes to it)"),
     ("main.yaml", "en: [prevention, prevent, risk, lower my risk, avoid]",
      "en: [prevention, prevent, risk, lower my risk, avoid, numbness]", 0,
-     "node 'main' option 4 words (en): 'numbness' is also a spoken word of node 'main' option 1"),
+     "node 'main' option 4 words (en): 'numbness' is also a spoken word of node 'main' option 1 "
+     "({line_of:main.yaml:en: [symptoms, numbness})"),
     ("main.yaml", "en: [TREATMENT, TREATMENTS, TREAT]", "en: [TREATMENT, TREATMENTS, TREAT, AVOID]", 0,
-     "node 'main' option 3 keywords (en): SMS keyword 'AVOID' is a spoken word of node 'main' option 4"),
+     "node 'main' option 3 keywords (en): SMS keyword 'AVOID' is a spoken word of node 'main' option 4 "
+     "({line_of:main.yaml:en: [prevention, prevent})"),
     ("main.yaml", "en: [prevention, prevent, risk, lower my risk, avoid]",
      "en: [prevention, prevent, risk, lower my risk, avoid, operator]", 0,
-     "node 'main' option 4 words (en): 'operator' is also a spoken word of command 'person'"),
+     "node 'main' option 4 words (en): 'operator' is also a spoken word of command 'person' "
+     "({line_of:line.yaml:en: [person, agent})"),
     ("main.yaml", "          es: [PREVENIR, PREVENCION, RIESGO]\n", "", -2,
      "node 'main' option 4 keywords: given in en but not in 'es'"),
 ])
@@ -79,6 +89,7 @@ def test_a_careful_editor_is_warned(tmp_path, file, old, new, line_offset, messa
         line = text.splitlines().index("    options:") + 1
     else:
         line += line_offset
+    message = re.sub(r"\{line_of:([\w.-]+):(.*?)\}", lambda m: where(path / m[1], m[2]), message)
     assert f"{path / file}:{line}: warning: {message}" in findings_of(path)
     assert findings_of(path, "error") == []
 

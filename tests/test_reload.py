@@ -72,7 +72,7 @@ def test_a_broken_edit_is_refused_and_the_last_good_flow_keeps_serving(flows, ca
     line = (flows / "main.yaml").read_text().splitlines().index("        goto: treatmnt") + 1
     first_error = f"main.yaml:{line}: node 'main' option 3 goto: node 'treatmnt' is not defined (did you mean 'treatment'?)"
     assert source.rejected.first_error == first_error and source.rejected.errors == 1
-    assert f"flow edit refused (version {source.rejected.version}, 1 errors); still serving version {good.version}" \
+    assert f"flow edit refused (version {source.rejected.version}, 1 error); still serving version {good.version}" \
         in caplog.messages
     assert f"  {first_error}" in caplog.messages
     status = source.status()
@@ -143,14 +143,19 @@ def test_a_folder_that_is_gone_is_refused_not_a_crash(flows):
     assert source.rejected is not None and "no flow files" in source.rejected.first_error
 
 
-def test_healthz_reports_the_version_serving_and_the_last_refused_edit(tmp_path, flows):
+def app_with_clock(tmp_path, flows):
     app = create_app(make_config(tmp_path, FLOWS_DIR=str(flows)))
-    source = app.extensions["ivr"].flows
     clock = Clock()
-    source._clock = clock
+    app.extensions["ivr"].flows = FlowSource(str(flows), clock)
+    return app, clock
+
+
+def test_healthz_reports_the_version_serving_and_the_last_refused_edit(tmp_path, flows):
+    app, clock = app_with_clock(tmp_path, flows)
+    source = app.extensions["ivr"].flows
     client = app.test_client()
     healthy = client.get("/healthz").get_json()
-    assert healthy == {"status": "ok", "worker": os.getpid(), "rejected": None,
+    assert healthy == {"status": "ok", "worker": os.getpid(), "rejected": None, "database": "ok",
                        "flow": {"version": source.flow.version, "loaded_at": source.loaded_at,
                                 "files": sorted(p.name for p in flows.glob("*.yaml"))}}
 
@@ -165,9 +170,7 @@ def test_healthz_reports_the_version_serving_and_the_last_refused_edit(tmp_path,
 
 
 def test_within_a_request_the_flow_never_changes(tmp_path, flows):
-    app = create_app(make_config(tmp_path, FLOWS_DIR=str(flows)))
-    clock = Clock()
-    app.extensions["ivr"].flows._clock = clock
+    app, clock = app_with_clock(tmp_path, flows)
 
     @app.get("/probe")
     def probe():
@@ -176,6 +179,6 @@ def test_within_a_request_the_flow_never_changes(tmp_path, flows):
         clock.tick()
         return {"same": current_flow() is before, "text": emergency(current_flow())}
 
-    assert app.test_client().get("/probe").get_json() == {"same": True,
-                                                          "text": emergency(app.extensions["ivr"].flows._flow)}
+    first = app.extensions["ivr"].flows.flow
+    assert app.test_client().get("/probe").get_json() == {"same": True, "text": emergency(first)}
     assert emergency(app.extensions["ivr"].flows.flow).endswith(EDITED)  # after the request: the edit

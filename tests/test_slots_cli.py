@@ -27,7 +27,7 @@ def env(tmp_path):
 @pytest.fixture
 def store(env):
     db = Database(env["DATABASE_URL"])
-    db.create_tables()
+    db.upgrade_schema()
     yield BookingStore(db, SECRET)
     db.dispose()
 

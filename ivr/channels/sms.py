@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..booking.desk import ClinicDesk
 from ..messaging.texts import send_text
+from ..observability.steps import record_text
 from ..privacy import phone_hash, safe_sid, short_id
 from ..services import current_flow, current_time, services
 from .sms_conversation import converse
@@ -44,9 +45,10 @@ def incoming_message():
                           send_text=send_text, compose_sms=compose)
 
     reply, event = converse(flow, services().sms, who, request.form.get("Body", "")[:MAX_BODY], now,
-                            make_desk, ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))
+                            make_desk, ZoneInfo(current_app.config["CLINIC_TIMEZONE"]), services().limiter)
     log.info("message=%s from=%s event=%s replied=%s", safe_sid(request.form.get("MessageSid", "")),
              short_id(who), event, bool(reply))
+    record_text(who, event, now)  # the events table and /metrics; never raises
     return _twiml(reply)
 
 

@@ -8,16 +8,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..engine.step import Input, Result, State, start_state, step
 from ..flow import Flow
+from ..storage.rate_limit import ANSWER, NOTICE, RateLimiter
 from ..storage.sms_store import SmsStore
 from .sms_control import control_word
 from .sms_reply import compose, phrase
 
 
 def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
-             make_desk: Callable[[str], object] | None = None, zone: tzinfo | None = None) -> tuple[str | None, str]:
+             make_desk: Callable[[str], object] | None = None, zone: tzinfo | None = None,
+             limiter: RateLimiter | None = None) -> tuple[str | None, str]:
     """The reply to send (None: send nothing) and what happened, for the log.
 
-    make_desk(lang) gives the clinic desk for booking; without one, booking is an info page."""
+    make_desk(lang) gives the clinic desk for booking; without one, booking is an info page.
+    limiter slows a number that floods the line; opt-out, opt-in and help always get through."""
     control = control_word(body)
     if control in ("stop", "start"):
         return _opt(flow, store, who, control == "stop", now)
@@ -29,6 +32,9 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
         return None, "ignored_opted_out"
     if control == "help":
         return phrase(flow, "sms_help", lang), "help"
+    verdict = limiter.hit(who, now) if limiter is not None else ANSWER
+    if verdict != ANSWER:  # one short notice, then nothing until the window ends
+        return (phrase(flow, "sms_slow_down", lang) if verdict == NOTICE else None), "throttled"
 
     first_contact = state is None
     state = state or start_state(flow, choose_language=False)

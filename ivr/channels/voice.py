@@ -13,6 +13,7 @@ from ..booking.desk import ClinicDesk
 from ..booking.dialog import CB_DIGITS, CB_NUMBER, READBACK
 from ..engine.step import Input, Result, State, arrive, sanitize, start_state, step
 from ..messaging.texts import send_text
+from ..observability.steps import record_call
 from ..privacy import keyed_hash, safe_sid
 from ..services import current_flow, current_time, services
 from . import voice_twiml
@@ -76,6 +77,7 @@ def _desk(flow, lang: str, now) -> ClinicDesk:
 def _answer(flow, result: Result, inp: Input, now) -> Response:
     log.info("call=%s node=%s lang=%s stage=%s event=%s input=%s", safe_sid(request.form.get("CallSid", "")),
              result.state.node, result.state.lang, result.state.stage or "-", result.event, inp.kind)
+    record_call(result, inp, now)  # the events table and /metrics; never raises
     if result.state.name:
         try:
             services().drafts.save(_call_key(), {"name": result.state.name}, now)

@@ -55,5 +55,9 @@ from .flows_commands import register as register_flow_tools  # noqa: E402 - vali
 
 register_flow_tools(main)
 
+from .report_commands import register as register_reports  # noqa: E402 - report, purge
+
+register_reports(main)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -20,7 +20,7 @@ from ..channels.voice_twiml import render
 from ..engine.state import Result, State
 from ..engine.text import normalize_keyword
 from .flow import Flow
-from .loader import Checked, Sources, check_files
+from .loader import Checked, Sources, check_files, flow_files
 from .problems import Problem, describe
 
 MAX_OPTIONS = 5
@@ -52,7 +52,7 @@ CHECK_HINTS = (  # for the loader's problems: (severity, what the message says, 
     ("error", "is also in", "keep that section in one file only"),
     ("error", "not used by the line", "check the phrase name's spelling, or remove the phrase"),
     ("error", "is missing", "add it; the line needs it to work"),
-    ("error", "words;", "add at least one word in that language: callers must be able to say every choice"),
+    ("error", "words;", "add a line for that language with at least one word, like the other languages' lines"),
     ("error", "no flow files", "point the command at the flows/ folder"),
 )
 
@@ -74,6 +74,7 @@ class Report:
     path: str
     checked: Checked
     findings: list[Finding]
+    files: int  # flow files found, read or not
 
     @property
     def errors(self) -> list[Finding]:
@@ -84,9 +85,8 @@ class Report:
         return [f for f in self.findings if f.severity == "warning"]
 
     def summary(self) -> str:
-        files = len(self.checked.files)
         counts = f"{_plural(len(self.errors), 'error')}, {_plural(len(self.warnings), 'warning')}"
-        text = f"{self.path}: {counts} in {_plural(files, 'file')} (version {self.checked.version})"
+        text = f"{self.path}: {counts} in {_plural(self.files, 'file')} (version {self.checked.version})"
         if self.checked.flow is None:
             text += "; the line cannot start with these files"
             if self.errors:
@@ -110,7 +110,8 @@ def lint(path: str | Path) -> Report:
     if checked.flow is not None:
         for check in WARNINGS:
             findings += check(checked.flow, checked.sources)
-    return Report(str(path), checked, sorted(findings))
+    files = len(flow_files(path)) if Path(path).exists() else 0
+    return Report(str(path), checked, sorted(findings), files)
 
 
 def _warning(sources: Sources, path: tuple, message: str, hint: str) -> Finding:
@@ -180,11 +181,11 @@ def shared_words(flow: Flow, sources: Sources) -> Iterator[Finding]:
     """A spoken word that two choices share, or an SMS keyword that is another choice's spoken
     word (texts are matched against both). Two choices sharing a keyword is an error already."""
     for lang in flow.languages:
-        spoken: dict[str, tuple[str, str]] = {}  # word as compared -> (where it leads, who)
+        spoken: dict[str, tuple[str, str]] = {}  # word as compared -> (where it leads, who and where)
         keywords = []
         for who, target, words, their_keywords in _choosers(flow, lang):
             for path, word in words:
-                owner = spoken.setdefault(normalize_keyword(word), (target, who))
+                owner = spoken.setdefault(normalize_keyword(word), (target, f"{who} ({_at(sources, path)})"))
                 if owner[0] != target:
                     yield _warning(sources, path,
                                    f"{who} words ({lang}): '{word}' is also a spoken word of {owner[1]}",
@@ -198,6 +199,11 @@ def shared_words(flow: Flow, sources: Sources) -> Iterator[Finding]:
                                f"{who} keywords ({lang}): SMS keyword '{word}' is a spoken word of {owner[1]}",
                                "texts are matched against keywords and spoken words alike: remove it "
                                "from one of them")
+
+
+def _at(sources: Sources, path: tuple) -> str:
+    file, line = sources.at(*path)
+    return f"{file}:{line}"
 
 
 # ---- Text messages ----

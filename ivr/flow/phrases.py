@@ -55,6 +55,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "sms_stopped": ("name",),
         "sms_started": (),
         "sms_error": (),
+        "sms_slow_down": (),  # once, to a number texting too fast; then quiet for a while
         # SMS: booking and cancelling
         "sms_book_hint": ("key",),
         "sms_book_more": (),

@@ -100,8 +100,8 @@ class FlowSource:
         if checked.flow is None:
             errors = checked.errors
             self.rejected = Rejected(checked.version, _now(), len(errors), self._relative(str(errors[0])))
-            log.error("flow edit refused (version %s, %d errors); still serving version %s",
-                      checked.version, len(errors), self._flow.version)
+            log.error("flow edit refused (version %s, %d error%s); still serving version %s",
+                      checked.version, len(errors), "" if len(errors) == 1 else "s", self._flow.version)
             for problem in errors:
                 log.error("  %s", self._relative(str(problem)))
             return

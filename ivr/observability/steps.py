@@ -35,7 +35,10 @@ def record_text(who: str, event: str, now: datetime) -> None:
     """A text just answered: `who` is the texter's phone hash, `event` what converse() did. Where
     it left the texter is their saved place (none yet for a first STOP or HELP)."""
     def build() -> Step:
-        state = services().sms.load_state(who, now)
+        try:
+            state = services().sms.load_state(who, now)
+        except Exception:  # the database is down: the step is still counted, its place unknown
+            state = None
         if state is None:
             return Step("sms", who, who, "", "", "text", event, current_flow().default_language)
         return Step("sms", who, who, state.node, state.stage, "text", event, state.lang)

@@ -121,13 +121,17 @@ class Database:
         self.url = url
         if url.startswith("sqlite"):
             self.engine: Engine = create_engine(
-                url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+                url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+                hide_parameters=True)  # errors never quote a phone number or a message
             event.listen(self.engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         else:
-            self.engine = create_engine(url, pool_pre_ping=True)
+            self.engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
-    def create_tables(self) -> None:
-        metadata.create_all(self.engine)
+    def upgrade_schema(self) -> None:
+        """Bring the schema up to date: Alembic migrations, safe from many workers at once."""
+        from .migrate import upgrade
+
+        upgrade(self)
 
     def begin(self) -> Connection:
         """A transaction: `with db.begin() as conn: ...` commits, or rolls back on error."""

@@ -1,0 +1,1 @@
+"""Load benchmarks of the line's webhooks: `make bench` (see bench/README.md)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the line's database (SQLite and PostgreSQL)."""

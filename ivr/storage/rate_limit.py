@@ -1,0 +1,53 @@
+"""How fast each number is texting the line, so one number flooding it is slowed and no one else.
+
+A fixed window per phone hash, counted in the database: every gunicorn worker on every server
+sees the same count, and no request depends on what a process remembers of an earlier one.
+A number's first text opens a window of `window` seconds; in it the first `limit` texts are
+answered, the next one gets one short notice, the rest get nothing. Then a new window opens.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Column, DateTime, Integer, String, Table, case
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .db import Database, metadata
+
+sms_rate = Table(
+    "sms_rate", metadata,
+    Column("phone_hash", String(64), primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("hits", Integer, nullable=False),  # texts in the window, this one included
+)
+
+ANSWER, NOTICE, QUIET = "answer", "notice", "quiet"
+
+
+class RateLimiter:
+    def __init__(self, db: Database, limit: int, window_seconds: float):
+        self.db = db
+        self.limit = limit  # 0: no limit
+        self.window = timedelta(seconds=window_seconds)
+
+    def hit(self, phone_hash: str, now: datetime) -> str:
+        """Count one text from this number: ANSWER it, send the one NOTICE, or stay QUIET."""
+        if self.limit <= 0:
+            return ANSWER
+        hits = self._count(phone_hash, now.astimezone(timezone.utc))
+        if hits <= self.limit:
+            return ANSWER
+        return NOTICE if hits == self.limit + 1 else QUIET
+
+    def _count(self, phone_hash: str, now: datetime) -> int:
+        """One atomic statement: open a window or add to the current one; the count after."""
+        insert = (postgresql if self.db.engine.dialect.name == "postgresql" else sqlite).insert
+        statement = insert(sms_rate).values(phone_hash=phone_hash, window_start=now, hits=1)
+        window_open = sms_rate.c.window_start > now - self.window
+        statement = statement.on_conflict_do_update(
+            index_elements=[sms_rate.c.phone_hash],
+            set_={"hits": case((window_open, sms_rate.c.hits + 1), else_=1),
+                  "window_start": case((window_open, sms_rate.c.window_start), else_=statement.excluded.window_start)},
+        ).returning(sms_rate.c.hits)
+        with self.db.begin() as conn:
+            return conn.execute(statement).scalar_one()
