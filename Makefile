@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test test-postgres clean
+.PHONY: setup run test test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ test: setup
 # The whole suite again on a throwaway PostgreSQL server the tests start themselves.
 test-postgres: setup
 	IVR_TEST_DATABASE=postgresql $(BIN)/python -m pytest
+
+# The load benchmark (bench/README.md): the production server on 127.0.0.1, a few minutes, bounded;
+# it writes its results into bench/README.md. BENCH_ARGS passes options, e.g. BENCH_ARGS="--rounds 1".
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

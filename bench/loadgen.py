@@ -140,6 +140,7 @@ class Run:
     rate: float | None = None  # paced at this many requests a second; None: closed loop
     driver_cpu: float = 0.0  # CPU seconds this process spent driving, warm-up included
     server_cpu: float = 0.0  # CPU seconds the server's workers spent meanwhile (set by the harness)
+    others_cores: float = 0.0  # cores kept busy meanwhile by everything else on the machine (set by the harness)
 
     @property
     def ok(self) -> int:
@@ -219,8 +220,9 @@ async def _drive(host: str, port: int, source: Source, connections: int, duratio
                     continue
                 t1 = time.perf_counter()
                 run.total += 1
-                if response.close and conn.transport is not None:
+                if response.close:  # the server ends the connection (gunicorn's sync workers do)
                     conn.transport.close()
+                    conn = None
                 if t0 < measure_from or t1 > deadline:
                     continue  # warm-up, or finished after the window closed
                 run.statuses[response.status] += 1

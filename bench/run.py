@@ -30,7 +30,8 @@ from twilio.request_validator import RequestValidator
 
 from . import loadgen
 from .loadgen import Run, Source, build_request, drive, exchange
-from .servers import HOST, ROOT, GunicornSettings, Server, free_port, procfile_command, server_env
+from .servers import (HOST, ROOT, GunicornSettings, Server, free_port, machine_busy_seconds, procfile_command,
+                      server_env)
 
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 SECRET_KEY = "bench-secret-key-not-for-production"
@@ -74,7 +75,9 @@ class Scenario:
     kind: str  # baseline, voice, sms or booking: which target applies
     target: str  # "baseline" or "app": which server
     expect: bytes  # a part of every good answer
-    make: Callable[[int, str], Source]  # (round, "closed" or "paced") -> the requests to send
+    requests: Callable[[int], list[bytes]] | None = None  # run number -> requests to send round and round
+    prepare: Callable[[int], list[bytes]] | None = None  # count -> requests each sent once (bookings)
+    sized_like: str = ""  # prepare about as many as this scenario answered in the same round
 
 
 @dataclass
@@ -83,7 +86,7 @@ class Options:
     warmup: float = 0.5
     rounds: int = 3
     connections: int = 50
-    bookings: int = 1200  # confirmations prepared per round, for each booking scenario
+    bookings: int = 2000  # at most this many booking confirmations prepared for one run
     settings: GunicornSettings = field(default_factory=GunicornSettings)
     only: tuple[str, ...] = ()
     profile_dir: Path | None = None  # py-spy each scenario into this folder (an extra, untimed pass)
@@ -108,6 +111,9 @@ class Preparer:
         self.sms_batches = 0
         self.voice_slots = 0
         self.serial = 10_000_000  # CallSids and MessageSids of prepared requests
+        self.texters = 1_000_000  # the From numbers of texters who book (the keyword scenario uses lower ones)
+        self.calls = 50_000_000  # CallSids of callers who book
+        self.seconds = 0.0  # spent preparing
 
     def close(self) -> None:
         self.db.dispose()
@@ -116,11 +122,13 @@ class Preparer:
         self.serial += 1
         return self.serial
 
-    def sms_confirmations(self, count: int, first_number: int) -> list[bytes]:
+    def sms_confirmations(self, count: int) -> list[bytes]:
         """`count` texters at the readback stage (BOOK -> pick -> name), each on a slot of their
         own; returns each one's signed YES. A texter picks from the 3 soonest open slots, so the
         slots are opened 3 at a time, each three sooner than all before them."""
-        yes, numbers = [], list(range(first_number, first_number + count))
+        started = time.monotonic()
+        yes, numbers = [], list(range(self.texters, self.texters + count))
+        self.texters += count
         step = timedelta(minutes=30)
         for batch_start in range(0, count, 3):
             batch = numbers[batch_start:batch_start + 3]
@@ -140,19 +148,22 @@ class Preparer:
         _expect(exchange(HOST, self.signer.port, names, 16), b"Reply YES to book it", "a name")
         for n in numbers:
             yes.append(self.signer.post("/sms", sms_params(self._next(), n, "YES")))
+        self.seconds += time.monotonic() - started
         return yes
 
-    def voice_confirmations(self, count: int, first_call: int) -> list[bytes]:
+    def voice_confirmations(self, count: int) -> list[bytes]:
         """`count` calls at the readback stage, each on a slot of its own: the caller said their
         name (kept in the database under the call), and the answer's <Gather action> is the
         readback URL; returns each call's signed press of 1 (yes) on it."""
+        started = time.monotonic()
         slot_ids = []
         while len(slot_ids) < count:
             n = min(1000, count - len(slot_ids))
             start = self.voice_from + self.voice_slots * timedelta(minutes=30)
             slot_ids += [s.id for s in self.store.add_slots(start, timedelta(minutes=30), n, "Bench", 30)]
             self.voice_slots += n
-        calls = [first_call + i for i in range(count)]
+        calls = list(range(self.calls, self.calls + count))
+        self.calls += count
         named = [self.signer.post(f"/voice/step?node=appointments&lang=en&miss=0&stage=name&slot={slot}",
                                   call_params(call, SpeechResult="Maria Gonzalez", Confidence="0.9",
                                               CallStatus="in-progress"))
@@ -165,6 +176,7 @@ class Preparer:
             if "stage=readback" not in action or f"slot={slot}" not in action:
                 raise RuntimeError(f"unexpected readback URL {action!r}")
             presses.append(self.signer.post(action, call_params(call, Digits="1", CallStatus="in-progress")))
+        self.seconds += time.monotonic() - started
         return presses
 
 
@@ -176,33 +188,33 @@ def _expect(answers: list, part: bytes, what: str) -> None:
 
 # ---- the scenarios --------------------------------------------------------------------------------
 
-def scenarios(baseline: Signer, app: Signer, prepared: dict) -> list[Scenario]:
+def scenarios(baseline: Signer, app: Signer, preparer: Preparer) -> list[Scenario]:
+    """The baseline and the app's scenarios. Texters' numbers differ from run to run, so the
+    SMS rate limit (texts per number per minute) never answers for the line."""
     sids = iter(range(1, 10**9))
-
-    def cycled(requests: list[bytes]) -> Callable[[int, str], Source]:
-        return lambda _round, _phase: Source(requests)
-
-    def once(key: str) -> Callable[[int, str], Source]:
-        return lambda round_, phase: Source(prepared[key][round_][phase], once=True)
-
     step = "/voice/step?node=main&lang=en&miss=0"
+
+    def same(make: Callable[[int], bytes], count: int = 500) -> Callable[[int], list[bytes]]:
+        return lambda _run: [make(next(sids)) for _ in range(count)]
+
+    def texts(run: int) -> list[bytes]:  # 500 texters a run, each texting about twice a run
+        return [app.post("/sms", sms_params(next(sids), 1000 * run + n, "TREATMENT")) for n in range(500)]
+
     return [
         Scenario("baseline", "baseline: bare Flask, constant TwiML", "baseline", "baseline", b"<Gather",
-                 cycled([baseline.post("/twiml", call_params(next(sids), CallStatus="ringing")) for _ in range(200)])),
+                 same(lambda i: baseline.post("/twiml", call_params(i, CallStatus="ringing")), 200)),
         Scenario("voice_call", "voice: new call `POST /voice`", "voice", "app", b"<Gather",
-                 cycled([app.post("/voice", call_params(next(sids), CallStatus="ringing")) for _ in range(500)])),
+                 same(lambda i: app.post("/voice", call_params(i, CallStatus="ringing")))),
         Scenario("voice_digits", "voice: menu step, Digits=3", "voice", "app", b"node=treatment",
-                 cycled([app.post(step, call_params(next(sids), Digits="3", CallStatus="in-progress"))
-                         for _ in range(500)])),
+                 same(lambda i: app.post(step, call_params(i, Digits="3", CallStatus="in-progress")))),
         Scenario("voice_speech", "voice: menu step, speech", "voice", "app", b"node=treatment",
-                 cycled([app.post(step, call_params(next(sids), SpeechResult="um I want to hear about treatments",
-                                                    Confidence="0.87", CallStatus="in-progress"))
-                         for _ in range(500)])),
-        Scenario("sms_keyword", "SMS: TREATMENT (state saved), 5000 numbers", "sms", "app", b"<Message>",
-                 cycled([app.post("/sms", sms_params(next(sids), n, "TREATMENT")) for n in range(5000)])),
-        Scenario("sms_booking", "booking: SMS YES at readback", "booking", "app", b"Booked:", once("sms_booking")),
+                 same(lambda i: app.post(step, call_params(i, SpeechResult="um I want to hear about treatments",
+                                                           Confidence="0.87", CallStatus="in-progress")))),
+        Scenario("sms_keyword", "SMS: TREATMENT, state saved", "sms", "app", b"<Message>", texts),
+        Scenario("sms_booking", "booking: SMS YES at readback", "booking", "app", b"Booked:",
+                 prepare=preparer.sms_confirmations, sized_like="sms_keyword"),
         Scenario("voice_booking", "booking: voice readback, press 1", "booking", "app", b"You are booked",
-                 once("voice_booking")),
+                 prepare=preparer.voice_confirmations, sized_like="voice_speech"),
     ]
 
 
@@ -213,6 +225,7 @@ class Measured:
     scenario: Scenario
     runs: list[Run] = field(default_factory=list)  # closed loop, one a round
     ratios: list[float] = field(default_factory=list)  # req/s over the baseline's in the same round
+    cpu_ratios: list[float] = field(default_factory=list)  # the baseline's server CPU a request over this one's
     paced: list[Run] = field(default_factory=list)  # at a share of the closed loop's req/s, one a round
 
     def median(self, value: Callable[[Run], float], paced: bool = False) -> float:
@@ -237,8 +250,12 @@ def run_benchmark(options: Options, log: Callable[[str], None] = print) -> dict:
         app_server = Server("app", argv, app_env, app_port, tmp_path / "app.log")
         baseline_server = Server("baseline", baseline_argv, baseline_env, baseline_port, tmp_path / "baseline.log")
         previous = _stop_on_signals()
+        pids: list[int] = []
         try:
-            with app_server, baseline_server:
+            with app_server, baseline_server:  # both start at once; leaving the block stops both
+                for server in (app_server, baseline_server):
+                    server.wait_ready()
+                    pids += [server.process.pid, *server.worker_pids()]
                 log(f"servers up: app :{app_port}, baseline :{baseline_port} ({options.settings.describe()})")
                 result = _measure(options, Signer(baseline_port), Signer(app_port), database_url,
                                   {"app": app_server, "baseline": baseline_server}, log)
@@ -251,61 +268,66 @@ def run_benchmark(options: Options, log: Callable[[str], None] = print) -> dict:
         finally:
             _restore_signals(previous)
     result["command"] = " ".join(Path(argv[0]).name if i == 0 else a for i, a in enumerate(argv))
+    result["pids"] = pids  # the servers' processes, all stopped by now
     return result
 
 
 def _measure(options: Options, baseline_signer: Signer, app_signer: Signer, database_url: str,
              servers: dict[str, Server], log: Callable[[str], None]) -> dict:
     wanted = set(options.only)
-    prepared: dict[str, list[dict[str, list[bytes]]]] = {"sms_booking": [], "voice_booking": []}
     preparer = Preparer(app_signer, database_url)
-    started = time.monotonic()
-    paced_pool = max(1, options.bookings // 2)
     try:
+        chosen = [s for s in scenarios(baseline_signer, app_signer, preparer)
+                  if s.name == "baseline" or not wanted or s.name in wanted]
+        measured = {s.name: Measured(s) for s in chosen}
+        runs = iter(range(1, 10**6))
         for round_ in range(options.rounds):
-            if not wanted or "sms_booking" in wanted:
-                first = 1_000_000 * (round_ + 1)
-                prepared["sms_booking"].append({
-                    "closed": preparer.sms_confirmations(options.bookings, first),
-                    "paced": preparer.sms_confirmations(paced_pool, first + 500_000)})
-            if not wanted or "voice_booking" in wanted:
-                first = 50_000_000 + 1_000_000 * round_
-                prepared["voice_booking"].append({
-                    "closed": preparer.voice_confirmations(options.bookings, first),
-                    "paced": preparer.voice_confirmations(paced_pool, first + 500_000)})
+            baseline: Run | None = None
+            for scenario in chosen:
+                server, entry = servers[scenario.target], measured[scenario.name]
+                like = measured.get(scenario.sized_like)
+                estimate = like.runs[-1].rps if like and len(like.runs) > round_ else None
+                run = _timed(scenario, server, _source(scenario, next(runs), options, estimate), options, None)
+                entry.runs.append(run)
+                if scenario.name == "baseline":
+                    baseline = run
+                elif baseline is not None and baseline.rps:
+                    entry.ratios.append(run.rps / baseline.rps)
+                    if run.server_cpu and baseline.server_cpu:
+                        entry.cpu_ratios.append(_per_request(baseline.server_cpu, baseline.total)
+                                                / _per_request(run.server_cpu, run.total))
+                _log_run(log, round_, options, run)
+                if options.paced_share and run.rps:
+                    rate = run.rps * options.paced_share
+                    paced = _timed(scenario, server, _source(scenario, next(runs), options, rate, exact=True),
+                                   options, rate)
+                    entry.paced.append(paced)
+                    _log_run(log, round_, options, paced)
+        if preparer.seconds:
+            log(f"preparing the booking confirmations took {preparer.seconds:.1f} s (untimed)")
+        profiles = _profile(options, chosen, measured, servers, log) if options.profile_dir else {}
     finally:
         preparer.close()
-    log(f"prepared {options.bookings} + {paced_pool} SMS and voice confirmations a round "
-        f"in {time.monotonic() - started:.1f} s")
-
-    chosen = [s for s in scenarios(baseline_signer, app_signer, prepared)
-              if s.name == "baseline" or not wanted or s.name in wanted]
-    measured = {s.name: Measured(s) for s in chosen}
-    for round_ in range(options.rounds):
-        baseline: Run | None = None
-        for scenario in chosen:
-            server, entry = servers[scenario.target], measured[scenario.name]
-            run = _timed(scenario, server, round_, "closed", options, None)
-            entry.runs.append(run)
-            if scenario.name == "baseline":
-                baseline = run
-            elif baseline is not None and baseline.rps:
-                entry.ratios.append(run.rps / baseline.rps)
-            _log_run(log, round_, options, run)
-            if options.paced_share and run.rps:
-                paced = _timed(scenario, server, round_, "paced", options, run.rps * options.paced_share)
-                entry.paced.append(paced)
-                _log_run(log, round_, options, paced)
-    profiles = _profile(options, chosen, servers, log) if options.profile_dir else {}
     return {"measured": measured, "profiles": profiles, "options": options}
 
 
-def _timed(scenario: Scenario, server: Server, round_: int, phase: str, options: Options,
-           rate: float | None) -> Run:
-    cpu = server.cpu_seconds()
-    run = drive(scenario.name, HOST, server.port, scenario.make(round_, phase), options.connections,
-                options.duration, options.warmup, scenario.expect, rate)
+def _source(scenario: Scenario, run: int, options: Options, rate: float | None, exact: bool = False) -> Source:
+    """The requests for one run: cycled, or (bookings) prepared now, each to be sent once:
+    as many as `rate` a second gives in the run, with a margin (at most --bookings)."""
+    if scenario.prepare is None:
+        return Source(scenario.requests(run))
+    seconds = options.warmup + options.duration
+    wanted = rate * seconds * (1.05 if exact else 1.5) + 20 if rate else options.bookings
+    return Source(scenario.prepare(max(1, min(options.bookings, int(wanted)))), once=True)
+
+
+def _timed(scenario: Scenario, server: Server, source: Source, options: Options, rate: float | None) -> Run:
+    cpu, busy, started = server.cpu_seconds(), machine_busy_seconds(), time.perf_counter()
+    run = drive(scenario.name, HOST, server.port, source, options.connections, options.duration,
+                options.warmup, scenario.expect, rate)
     run.server_cpu = server.cpu_seconds() - cpu
+    others = machine_busy_seconds() - busy - run.server_cpu - run.driver_cpu
+    run.others_cores = max(0.0, others / (time.perf_counter() - started))
     return run
 
 
@@ -314,7 +336,7 @@ def _log_run(log: Callable[[str], None], round_: int, options: Options, run: Run
     log(f"round {round_ + 1}/{options.rounds} {run.name:14} {how:14} {run.rps:7.0f} req/s  "
         f"p50 {run.percentile(50):6.1f} ms  p99 {run.percentile(99):6.1f} ms  "
         f"server CPU {_per_request(run.server_cpu, run.total):5.2f} ms/req  "
-        f"driver CPU {_per_request(run.driver_cpu, run.total):5.2f} ms/req  "
+        f"driver CPU {_per_request(run.driver_cpu, run.total):5.2f} ms/req  others {run.others_cores:4.2f} cores  "
         f"({run.ok} ok, {run.errors} errors{': ' + run.first_error if run.errors else ''})")
 
 
@@ -322,24 +344,21 @@ def _per_request(seconds: float, requests: int) -> float:
     return seconds * 1000 / requests if requests else float("nan")
 
 
-def _profile(options: Options, chosen: list[Scenario], servers: dict[str, Server],
+def _profile(options: Options, chosen: list[Scenario], measured: dict, servers: dict[str, Server],
              log: Callable[[str], None]) -> dict:
-    """An extra, untimed pass: py-spy records the server's workers while each scenario runs
-    (not the booking ones: their prepared confirmations were used by the timed rounds)."""
+    """An extra, untimed pass: py-spy samples the server's workers while each scenario runs."""
     from . import profiling
 
     out = {}
     options.profile_dir.mkdir(parents=True, exist_ok=True)
     for scenario in chosen:
-        if scenario.kind == "booking":
-            continue
         server = servers[scenario.target]
-        with profiling.Recorder(server.worker_pids(), options.profile_dir / scenario.name,
-                                seconds=options.duration + 2) as recorder:
-            drive(scenario.name, HOST, server.port, scenario.make(0, "closed"), options.connections,
-                  options.duration)
+        source = _source(scenario, 10**6 + len(out), options, measured[scenario.name].runs[-1].rps)
+        with profiling.Recorder(server.process.pid, options.profile_dir / scenario.name,
+                                seconds=options.duration) as recorder:
+            drive(scenario.name, HOST, server.port, source, options.connections, options.duration + 0.5)
         out[scenario.name] = recorder.summary()
-        log(f"profile {scenario.name}: {recorder.svg}\n{out[scenario.name]}")
+        log(f"profile of {scenario.name} ({recorder.path}):\n{out[scenario.name]}")
     return out
 
 
@@ -399,16 +418,17 @@ def report(result: dict) -> str:
         f"{options.settings.describe()}; the baseline is `gunicorn bench.baseline_app:app` with the same settings",
         f"- load: {options.connections} connections, keep-alive, from one driver process on 127.0.0.1; "
         f"{options.rounds} rounds, each scenario {options.warmup:g} s warm-up + {options.duration:g} s measured "
-        f"(a booking scenario stops early when its {options.bookings} prepared confirmations run out)",
+        "(a booking scenario stops early when its prepared confirmations run out: each is sent once)",
         "- each figure is the median over the rounds; each ratio divides by the baseline measured just "
         "before it, in the same round",
+        f"- other work on the machine meanwhile (not the servers, not the driver): {_background(result)}",
         "",
         f"Closed loop (every connection sends its next request as soon as the answer is in), then paced at "
         f"{share} of that throughput (open loop: latency counted from when each request was due):",
         "",
-        "| scenario | req/s | × baseline | target | p50 ms | p99 ms | server CPU ms/req | "
+        "| scenario | req/s | × baseline | target | p50 ms | p99 ms | server CPU ms/req | CPU × baseline | "
         f"paced req/s | paced p50 ms | paced p99 ms | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     misses = []
     for name, entry in result["measured"].items():
@@ -420,8 +440,9 @@ def report(result: dict) -> str:
         paced_p50 = entry.median(lambda r: r.percentile(50), paced=True)
         paced_p99 = entry.median(lambda r: r.percentile(99), paced=True)
         errors = sum(r.errors for r in entry.runs + entry.paced)
+        cpu_ratio = _fmt(statistics.median(entry.cpu_ratios), 2) if entry.cpu_ratios else "-"
         if scenario.kind == "baseline":
-            ratio_text, target_text = "1.00", ""
+            ratio_text, target_text, cpu_ratio = "1.00", "", "1.00"
         else:
             ratio = statistics.median(entry.ratios) if entry.ratios else float("nan")
             target = TARGET_RATIO[scenario.kind]
@@ -434,7 +455,7 @@ def report(result: dict) -> str:
             first = next(r.first_error for r in entry.runs + entry.paced if r.errors)
             misses.append(f"{name}: {errors} errors (first: {first})")
         lines.append(f"| {scenario.title} | {_fmt(rps)} | {ratio_text} | {target_text} | {_fmt(p50, 1)} | "
-                     f"{_fmt(p99, 1)} | {_fmt(cpu, 2)} | {_fmt(paced_rps)} | {_fmt(paced_p50, 1)} | "
+                     f"{_fmt(p99, 1)} | {_fmt(cpu, 2)} | {cpu_ratio} | {_fmt(paced_rps)} | {_fmt(paced_p50, 1)} | "
                      f"{_fmt(paced_p99, 1)} | {errors} |")
     lines += [
         "",
@@ -442,12 +463,24 @@ def report(result: dict) -> str:
         f"baseline, p99 < {TARGET_P99_MS:g} ms at {options.connections} connections. In a closed loop the mean "
         f"latency is connections ÷ throughput, so at {options.connections} connections a p99 under "
         f"{TARGET_P99_MS:g} ms needs well over {options.connections / TARGET_P99_MS * 1000:,.0f} req/s; the paced "
-        "columns show the latency when the server is not saturated.",
+        "columns show the latency when the server is not saturated. *CPU × baseline* divides the baseline's "
+        "server CPU time a request by the scenario's: what the throughput ratio comes to when the server is "
+        "CPU-bound, and steadier than req/s on a shared machine.",
         "",
     ]
     lines += (["Missed:", ""] + [f"- {m}" for m in misses]) if misses else ["All targets met."]
     lines += ["", RESULTS_END, ""]
     return "\n".join(lines)
+
+
+def _background(result: dict) -> str:
+    cores = sorted(r.others_cores for e in result["measured"].values() for r in e.runs + e.paced)
+    if not cores:
+        return "not measured"
+    text = f"{statistics.median(cores):.2f} cores on average (at most {cores[-1]:.2f})"
+    if statistics.median(cores) > 0.2:
+        text += " — **a busy machine: these numbers are lower and noisier than on a quiet one**"
+    return text
 
 
 def write_report(text: str, path: Path = README) -> None:
@@ -464,7 +497,8 @@ def write_report(text: str, path: Path = README) -> None:
 def as_json(result: dict) -> dict:
     return {"machine": machine(), "command": result["command"],
             "settings": result["options"].settings.describe(),
-            "scenarios": {name: {"rps": [r.rps for r in e.runs], "ratios": e.ratios,
+            "scenarios": {name: {"rps": [r.rps for r in e.runs], "ratios": e.ratios, "cpu_ratios": e.cpu_ratios,
+                                 "others_cores": [r.others_cores for r in e.runs + e.paced],
                                  "server_cpu_ms": [_per_request(r.server_cpu, r.total) for r in e.runs],
                                  "driver_cpu_ms": [_per_request(r.driver_cpu, r.total) for r in e.runs],
                                  "paced_rps": [r.rps for r in e.paced],
@@ -483,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=Options.rounds)
     parser.add_argument("--connections", type=int, default=Options.connections)
     parser.add_argument("--bookings", type=int, default=Options.bookings,
-                        help="confirmations prepared per round for each booking scenario")
+                        help="at most this many booking confirmations prepared for one run")
     parser.add_argument("--workers", type=int, default=GunicornSettings.workers)
     parser.add_argument("--worker-class", default=GunicornSettings.worker_class)
     parser.add_argument("--threads", type=int, default=GunicornSettings.threads)

@@ -89,9 +89,17 @@ class Server:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> "Server":
+        """Start the server and wait until it answers."""
+        return self.launch().wait_ready()
+
+    def launch(self) -> "Server":
+        """Start the server (in a process group of its own, so that stopping it stops its workers)."""
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
                                         stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    def wait_ready(self) -> "Server":
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -160,10 +168,21 @@ class Server:
             return ""
 
     def __enter__(self) -> "Server":
-        return self.start()
+        return self.launch()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all the machine's cores have spent busy since boot (from /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return 0.0
+    ticks = [int(f) for f in fields]
+    busy = sum(ticks[:3]) + sum(ticks[5:8])  # user nice system, irq softirq steal (not idle, iowait)
+    return busy / _TICKS
 
 
 def server_env(extra: dict, settings: GunicornSettings, port: int) -> dict:

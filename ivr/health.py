@@ -27,4 +27,7 @@ def healthz():
     """The flow version serving and when it loaded, the last refused edit with its first error,
     and which worker process answered (each one reloads on its own)."""
     db_ok, database = database_ok(services().db)  # 503 while the database does not answer
-    return jsonify({**services().flows.status(), "worker": os.getpid(), "database": database}), 200 if db_ok else 503
+    report = {**services().flows.status(), "worker": os.getpid(), "database": database}
+    if not db_ok:
+        report["status"] = "database_unavailable"
+    return jsonify(report), 200 if db_ok else 503

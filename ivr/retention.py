@@ -1,9 +1,10 @@
 """The clinic's retention policy: delete conversation state older than a number of days.
 
 Goes: text conversations past their expiry or untouched for longer, calls' booking drafts past
-their expiry, recorded steps (events), sent and failed texts, rate-limit rows (table sms_rate,
-where it exists). Stays: slots, bookings, call-back requests, opt-outs and texts still waiting
-to be sent (pending, sending, blocked)."""
+their expiry, recorded steps (events), finished texts (sent, failed, or blocked because the
+number opted out: each holds a number and words), rate-limit rows (table sms_rate, where it
+exists). Stays: slots, bookings, call-back requests, opt-outs and texts still waiting to be
+sent (pending, sending)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -15,8 +16,8 @@ from .storage.db import Database, outbox, sms_sessions
 from .storage.events import events
 
 RATE_TABLE = "sms_rate"  # made by the rate limiter, where there is one
-FINISHED_TEXTS = ("sent", "failed")
-KEPT = ("slots", "bookings", "callbacks", "sms_optouts", "outbox rows not sent or failed")
+FINISHED_TEXTS = ("sent", "failed", "blocked")
+KEPT = ("slots", "bookings", "callbacks", "sms_optouts", "outbox rows still to be sent")
 
 
 def purge(db: Database, now: datetime, days: int) -> dict[str, int]:

@@ -195,3 +195,26 @@ def test_booking_by_voice_in_spanish(app, phone):
     listed = phone.press("5")
     assert "Para el miércoles 2 de diciembre, a las 9 de la mañana, oprima 1, o diga primero." in listed.text
     assert all(lang == "es-US" for _, lang in listed.said)
+
+
+@pytest.mark.parametrize("withheld", ["+266696687", "anonymous"])
+def test_a_withheld_caller_id_is_offered_a_person_not_a_booking(app, signer, flow, withheld):
+    phone = Phone(signer, caller=withheld)
+    phone.call()
+    phone.press("1")
+    turn = phone.press("5")
+    assert flow.phrase("book_unavailable", "en", phone=flow.line.clinic_phone) in turn.text
+    assert "CANCEL" not in phone.say("cancel my appointment").text  # nobody else's booking is shown
+    assert not rows(app, bookings)
+
+
+def test_a_withheld_caller_id_is_asked_for_a_callback_number(tmp_path):
+    app = booking_app(tmp_path, OFFICE_HOURS="Mon-Fri 08:00-08:00")
+    phone = Phone(Signer(app.test_client(), AUTH_TOKEN), caller="+266696687")
+    phone.call()
+    phone.press("1")
+    phone.press("0")
+    phone.press("1")
+    assert "Please enter the 10 digit phone number" in phone.say("Jane Public").text
+    phone.press("5025550188")
+    assert [(c.name, c.phone) for c in rows(app, callbacks)] == [("Jane Public", "+15025550188")]

@@ -13,6 +13,7 @@ from conftest import TRANSFER_NUMBER, make_config
 from ivr import create_app
 from ivr.privacy import keyed_hash, phone_hash
 from ivr.simulate.phone import Phone, Texter
+from ivr.storage.db import as_utc
 from ivr.storage.events import events
 
 SECRET = "test-secret"  # conftest's SECRET_KEY
@@ -67,7 +68,7 @@ def test_a_call_is_recorded_step_by_step_with_hashed_numbers(app, phone, flow):
     call_sid = phone.params["CallSid"]
     assert {(r.channel, r.conversation, r.phone_hash) for r in rows} == {
         ("voice", keyed_hash(call_sid, SECRET), phone_hash(CALLER, SECRET))}
-    assert all(r.at.replace(tzinfo=timezone.utc) == NOW for r in rows)
+    assert all(as_utc(r.at) == NOW for r in rows)
     assert_no_plain_number(app, CALLER, call_sid, "legs")
 
 
@@ -134,10 +135,9 @@ def test_a_call_goes_on_when_recording_fails_and_the_log_has_no_number(app, phon
     assert phone.press("1").waiting == "gather"
     assert texter.send("symptoms")
 
-    failures = [r.getMessage() for r in caplog.records if "not recorded" in r.getMessage()]
-    assert failures == ["voice step start not recorded: OperationalError",
-                        "voice step language not recorded: OperationalError",
-                        "sms step option not recorded: OperationalError"]
+    failures = [r.getMessage().rsplit(":", 1)[0] for r in caplog.records if "not recorded" in r.getMessage()]
+    assert failures == ["voice step start not recorded", "voice step language not recorded",
+                        "sms step option not recorded"]  # then the kind of error, e.g. OperationalError
     for number in (CALLER, *PLAIN):
         assert number not in caplog.text
 

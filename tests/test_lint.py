@@ -13,7 +13,9 @@ from ivr.channels.gsm import segments
 from ivr.channels.sms_reply import compose, phrase
 from ivr.engine.state import Result, State
 from ivr.flow import FlowError, load_flow
-from ivr.flow.lint import _grade_en, composed_replies, lint
+from ivr.flow.lint import lint
+from ivr.flow.lint_delivery import composed_replies
+from ivr.flow.lint_reading import _grade_en
 from test_flow_loader import broken_flows
 
 

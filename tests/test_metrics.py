@@ -184,7 +184,7 @@ def test_healthz_is_503_while_the_database_is_down(app, client, tmp_path):
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
-    assert body["database"] == "error: OperationalError"
+    assert body["database"] == "error: OperationalError" and body["status"] == "database_unavailable"
     assert body["flow"]["version"]  # what the flow check says is still there
 
 

@@ -5,6 +5,7 @@ and fails no request meanwhile.
 Only 127.0.0.1 is contacted; every loop is bounded in count and time; the server is always
 stopped.
 """
+import ctypes
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 
+import gunicorn
 import pytest
 import requests
 from twilio.request_validator import RequestValidator
@@ -25,6 +27,15 @@ WORKERS = 2
 EMERGENCY = "hang up and call 9 1 1."
 EDITED = "hang up now and call 9 1 1."
 SWITCH_SECONDS = 2.0
+PR_SET_PDEATHSIG = 1
+# gunicorn 27 opens a control socket in ~/.gunicorn; a test server needs none
+NO_CONTROL_SOCKET = ["--no-control-socket"] if int(gunicorn.__version__.split(".")[0]) >= 27 else []
+
+
+def _stop_with_parent():
+    """On Linux, the server gets SIGTERM if the test run itself is killed (no stray servers)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Server:
@@ -38,9 +49,15 @@ class Server:
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "app:app", "--workers", str(WORKERS), "--bind", "127.0.0.1:0",
-                 "--graceful-timeout", "5"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        self.base = self._wait_for_start()
+                 "--graceful-timeout", "5", *NO_CONTROL_SOCKET],
+                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_stop_with_parent)
+        try:
+            self.base = self._wait_for_start()
+        except BaseException:
+            self.stop()  # never leave a server behind
+            raise
         self.sent = self.failed = 0
+        self.heard: list[str] = []  # every caller's first words, in order
         self.validator = RequestValidator(TOKEN)
 
     def _wait_for_start(self) -> str:
@@ -53,7 +70,7 @@ class Server:
             else:
                 try:
                     workers.add(requests.get(base + "/healthz", timeout=5).json()["worker"])
-                except requests.ConnectionError:  # a worker still loading the app
+                except requests.RequestException:  # a worker still loading the app
                     pass
             time.sleep(0.02)
         if len(workers) < WORKERS:
@@ -73,6 +90,7 @@ class Server:
         url = self.base + "/voice"
         response = self._count(requests.post(url, data=params, timeout=10, headers={
             "X-Twilio-Signature": self.validator.compute_signature(url, params)}))
+        self.heard.append(response.text)
         return response.text
 
     def health(self) -> dict:
@@ -140,6 +158,7 @@ def test_an_edit_is_published_to_every_worker_and_a_broken_one_never_is(server):
         assert EDITED in server.call()  # every request now, whichever worker answers
 
     # A broken edit: refused by every worker; the last good text keeps serving.
+    before_break = len(server.heard)
     save(flows / "main.yaml", "goto: treatment\n", "goto: treatmnt\n")
     until(lambda workers, heard: len(workers) == WORKERS and all(
         h["status"] == "edit_refused" for h in workers.values()), server, SWITCH_SECONDS + 1)
@@ -148,6 +167,7 @@ def test_an_edit_is_published_to_every_worker_and_a_broken_one_never_is(server):
         health = server.health()
         assert health["flow"]["version"] == edited_version
         assert "node 'treatmnt' is not defined" in health["rejected"]["first_error"]
+    assert all(EDITED in heard for heard in server.heard[before_break:])  # also while it was refused
     assert server.failed == 0, f"{server.failed} of {server.sent} requests failed"
     log = server.log.read_text(errors="replace")
     assert log.count("flow edit refused") == WORKERS  # each worker logs it once

@@ -76,7 +76,7 @@ def seed(db: Database, now: datetime = NOW) -> None:
     box.mark_sent(sent_recent, "SM" + "2" * 32, when(days=2))  # stays: recent
     box.enqueue("+15025550104", "still waiting", "content", when(days=50))  # stays: unsent (pending)
     sms.set_opted_out(phone_hash("+15025550105", SECRET), True, when(days=60))
-    box.enqueue("+15025550105", "never sent", "content", when(days=60))  # stays: blocked
+    box.enqueue("+15025550105", "never sent", "content", when(days=60))  # goes: blocked long ago
 
     store = BookingStore(db, SECRET)
     slot = store.add_slots(when(days=90), timedelta(minutes=30), 1, "Dr. Doss", 30, when(days=100))[0]
@@ -97,8 +97,8 @@ def test_what_goes_and_what_stays(db):
 
     deleted = purge(db, NOW, DAYS)
 
-    assert deleted == {"sms_sessions": 2, "call_drafts": 1, "events": 1, "outbox": 2, "sms_rate": 1}
-    assert counts(db) == {"sms_sessions": 1, "call_drafts": 1, "events": 2, "sms_rate": 1, "outbox": 3,
+    assert deleted == {"sms_sessions": 2, "call_drafts": 1, "events": 1, "outbox": 3, "sms_rate": 1}
+    assert counts(db) == {"sms_sessions": 1, "call_drafts": 1, "events": 2, "sms_rate": 1, "outbox": 2,
                           "slots": 1, "bookings": 1, "callbacks": 1, "sms_optouts": 2}
     with db.begin() as conn:
         assert conn.execute(select(sms_sessions.c.phone_hash)).scalars().all() == ["texting-now"]
@@ -106,14 +106,14 @@ def test_what_goes_and_what_stays(db):
         assert sorted(conn.execute(select(events.c.node)).scalars()) == ["person", "symptoms"]
         assert conn.execute(select(sms_rate.c.phone_hash)).scalars().all() == ["texting-now"]
         assert sorted(conn.execute(select(outbox.c.body, outbox.c.status)).all()) == [
-            ("never sent", "blocked"), ("recent", "sent"), ("still waiting", "pending")]
+            ("recent", "sent"), ("still waiting", "pending")]
     assert purge(db, NOW, DAYS) == {"sms_sessions": 0, "call_drafts": 0, "events": 0, "outbox": 0, "sms_rate": 0}
 
 
 def test_a_shorter_policy_takes_more(db):
     seed(db)
     deleted = purge(db, NOW, 1)
-    assert (deleted["events"], deleted["outbox"]) == (2, 3)  # 29 days old goes now, and the text sent 2 days ago
+    assert (deleted["events"], deleted["outbox"]) == (2, 4)  # 29 days old goes now, and the text sent 2 days ago
 
 
 def test_less_than_a_day_is_refused(db):
@@ -145,8 +145,8 @@ def test_the_purge_command_prints_what_went_from_each_table(env):
     assert result.exit_code == 0, result.output
     out = [" ".join(line.split()) for line in result.stdout.splitlines()]
     assert out == ["Deleted what was older than 30 days:", "table rows deleted", "sms_sessions 2", "call_drafts 1",
-                   "events 1", "outbox 2", "sms_rate 1",
-                   "Kept: slots, bookings, callbacks, sms_optouts, outbox rows not sent or failed."]
+                   "events 1", "outbox 3", "sms_rate 1",
+                   "Kept: slots, bookings, callbacks, sms_optouts, outbox rows still to be sent."]
     assert counts(database)["bookings"] == 1
     database.dispose()
 

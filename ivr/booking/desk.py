@@ -6,6 +6,7 @@ which the dialog turns into "booking is not available right now" and the offer o
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -23,6 +24,11 @@ from .timefmt import written
 @lru_cache(maxsize=8)
 def office_hours(spec: str, timezone: str) -> OfficeHours:
     return OfficeHours(spec, timezone)
+
+
+# What Twilio sends as From when caller ID is withheld: Anonymous, Restricted, Unavailable, Blocked.
+WITHHELD = {"+266696687", "+7378742833", "+86282452253", "+2562533"}
+USABLE_NUMBER = re.compile(r"^\+?\d{7,15}$")
 
 
 def _unavailable_on_db_error(method):
@@ -43,14 +49,22 @@ class ClinicDesk:
         self.flow, self.bookings, self.now = flow, bookings, now
         self.caller = normalize_number(caller)
         self.caller_hash = phone_hash(self.caller, config["SECRET_KEY"])
+        # A withheld or odd caller ID cannot be texted a confirmation, and would share its
+        # bookings with every other such caller: booking by phone then offers a person instead.
+        self.caller_known = bool(USABLE_NUMBER.match(self.caller)) and self.caller not in WITHHELD
         self.channel, self.lang = channel, lang
         self.zone = ZoneInfo(config["CLINIC_TIMEZONE"])
         self.office = office_hours(config["OFFICE_HOURS"], config["CLINIC_TIMEZONE"])
         self.offers_callback = channel == "voice"
         self._send_text, self._compose_sms = send_text, compose_sms
 
+    def _need_caller(self) -> None:
+        if not self.caller_known:
+            raise Unavailable("no usable caller number")
+
     @_unavailable_on_db_error
     def open_slots(self, page: int) -> tuple[list, bool]:
+        self._need_caller()
         found = self.bookings.open_slots(self.now, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
         return found[:PAGE_SIZE], len(found) > PAGE_SIZE
 
@@ -60,6 +74,7 @@ class ClinicDesk:
 
     @_unavailable_on_db_error
     def book(self, slot_id: int, name: str):
+        self._need_caller()
         booking = self.bookings.book(slot_id, self.caller, name, self.channel, self.lang, self.now)
         if booking is not None and self.channel == "voice":
             local = booking.slot.starts_at.astimezone(self.zone)
@@ -70,6 +85,7 @@ class ClinicDesk:
 
     @_unavailable_on_db_error
     def next_booking(self):
+        self._need_caller()
         return self.bookings.next_booking(self.caller_hash, self.now)
 
     @_unavailable_on_db_error
@@ -83,14 +99,19 @@ class ClinicDesk:
         return self.office.describe(lang)
 
     def caller_last4(self) -> str:
+        """The caller's last four digits, said one by one; empty when caller ID is withheld."""
         digits = "".join(ch for ch in self.caller if ch.isdigit())
-        return " ".join(digits[-4:])  # said digit by digit
+        return " ".join(digits[-4:]) if self.caller_known else ""
 
     @_unavailable_on_db_error
     def request_callback(self, name: str, number: str | None) -> None:
+        if number is None:
+            self._need_caller()
         self.bookings.add_callback(number or self.caller, name, self.lang, self.now)
 
     @_unavailable_on_db_error
     def send_page(self, node_id: str, lang: str) -> bool:
+        if not self.caller_known:
+            return False
         body = self._compose_sms(self.flow, Result(State(node_id, lang), "text_me"))
         return self._send_text(self.caller, body, "content") is not None

@@ -215,8 +215,9 @@ def _on_name(flow: Flow, state: State, inp: Input, desk):
     if not name:
         return None
     if state.stage == CB_NAME:
-        return Result(replace(state, misses=0, stage=CB_NUMBER, name=name), "named",
-                      view=View(last4=desk.caller_last4()))
+        last4 = desk.caller_last4()
+        next_stage = CB_NUMBER if last4 else CB_DIGITS  # caller ID withheld: ask for the number
+        return Result(replace(state, misses=0, stage=next_stage, name=name), "named", view=View(last4=last4))
     return _ask(state, desk, READBACK, "named", name=name)
 
 

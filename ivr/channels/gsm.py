@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from functools import lru_cache
 
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 
@@ -22,6 +23,7 @@ _LOOKALIKES = str.maketrans({
 })
 
 
+@lru_cache(maxsize=4096)  # a reply is a few hundred characters from a few hundred texts: cheap to remember
 def is_gsm7(text: str) -> bool:
     try:
         text.encode("gsm03.38")
@@ -48,6 +50,7 @@ def to_gsm7(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1024)
 def segments(text: str) -> int:
     """How many billed parts Twilio sends this text as."""
     if is_gsm7(text):

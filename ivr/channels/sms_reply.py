@@ -45,6 +45,17 @@ def _notice_phrase(flow: Flow, notice: str) -> str | None:
 
 
 def compose(flow: Flow, result: Result, welcome: bool = False, zone: tzinfo | None = None) -> str:
+    """The reply to a text, cut to fit 3 billed parts."""
+    return fit(reply_parts(flow, result, welcome, zone))
+
+
+def page_text(node, lang: str) -> str:
+    """A node's text message: its `sms`, or what is said where there is no shorter version."""
+    return (node.sms or {}).get(lang) or (node.say or {}).get(lang, "")
+
+
+def reply_parts(flow: Flow, result: Result, welcome: bool = False, zone: tzinfo | None = None) -> list[tuple[str, int]]:
+    """The pieces of a reply, each with how long it is kept when the reply is too long."""
     state, lang = result.state, result.state.lang
     node = flow.nodes[state.node]
     fields = phrase_fields(flow, result, zone, spoken=False)
@@ -53,25 +64,23 @@ def compose(flow: Flow, result: Result, welcome: bool = False, zone: tzinfo | No
         for name in (_notice_phrase(flow, n) for n in result.notices) if name
     ]
     if FINAL_NOTICES & set(result.notices):
-        return fit(parts)
+        return parts
     if state.stage:
-        return fit(parts + _dialog_parts(flow, result, fields, zone))
+        return parts + _dialog_parts(flow, result, fields, zone)
     if not result.present:
         # Not understood: the choices they can reply with, not the page again.
         menu = state.node if node.options else flow.back_of(state.node)
-        parts.append((menu_lines(flow, menu, lang), KEEP_LIST))
-        parts.append((flow.phrase("sms_menu_hint", lang), KEEP_HINT))
-        return fit(parts)
+        return parts + [(menu_lines(flow, menu, lang), KEEP_LIST), (flow.phrase("sms_menu_hint", lang), KEEP_HINT)]
     if welcome:
         parts.append((flow.phrase("sms_welcome", lang, name=flow.name(lang)), KEEP_WELCOME))
     else:
-        parts.append(((node.sms or node.say or {}).get(lang, ""), KEEP_CONTENT))
+        parts.append((page_text(node, lang), KEEP_CONTENT))
     if node.options:
         parts.append((menu_lines(flow, state.node, lang), KEEP_LIST))
         parts.append((flow.phrase("sms_menu_hint", lang), KEEP_HINT))
     else:
         parts.append((flow.phrase("sms_page_footer", lang), KEEP_HINT))
-    return fit(parts)
+    return parts
 
 
 def _dialog_parts(flow: Flow, result: Result, fields: dict, zone) -> list[tuple[str, int]]:
@@ -86,8 +95,7 @@ def _dialog_parts(flow: Flow, result: Result, fields: dict, zone) -> list[tuple[
     lines = [f"{key} {slot_time(slot, lang, zone, spoken=False)}" for key, slot in enumerate(view.offered, 1)]
     if view.more:
         lines.append(f"{dialog.KEY_MORE} {flow.phrase('sms_book_more', lang)}")
-    node = flow.nodes[state.node]
-    intro = (node.sms or node.say or {}).get(lang, "") if result.event not in ("more", "taken") else ""
+    intro = page_text(flow.nodes[state.node], lang) if result.event not in ("more", "taken") else ""
     return [(intro, KEEP_HINT), ("\n".join(lines), KEEP_CONTENT),
             (flow.phrase("sms_book_hint", lang, key=dialog.KEY_MORE), KEEP_LIST)]
 

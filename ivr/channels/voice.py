@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ..booking.desk import ClinicDesk
-from ..booking.dialog import CB_DIGITS, CB_NUMBER, READBACK
+from ..booking.dialog import CB_DIGITS, CB_NAME, CB_NUMBER, NAME, READBACK
 from ..engine.step import Input, Result, State, arrive, sanitize, start_state, step
 from ..messaging.texts import send_text
 from ..observability.steps import record_call
@@ -26,18 +26,23 @@ log = logging.getLogger("ivr.voice")
 
 MAX_SPEECH = 500  # characters of a speech result worth matching
 MAX_DIGITS = 20
-NAMED_STAGES = (READBACK, CB_NUMBER, CB_DIGITS)  # steps that need the name the caller gave
+# Steps that need the name the caller gave, and the step that asks for it when this call gave
+# none (a step URL it was never sent): nothing is booked or called back without a name.
+NAMED_STAGES = {READBACK: NAME, CB_NUMBER: CB_NAME, CB_DIGITS: CB_NAME}
+MAX_URL_DIGITS = 9  # ids, pages and counts in a step URL: any database integer holds them
 
 
 def _twiml(response) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
+def _number(text: str) -> int | None:
+    """A number the line wrote into a step URL: plain ASCII digits, not too many; else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_URL_DIGITS else None
+
+
 def _int(name: str) -> int:
-    try:
-        return int(request.args.get(name, "0"))
-    except ValueError:
-        return 0
+    return _number(request.args.get(name, "")) or 0
 
 
 def _call_key() -> str:
@@ -46,7 +51,7 @@ def _call_key() -> str:
 
 def _state(now) -> State:
     """Where the call is, from the URL Twilio was given; the caller's name from the database."""
-    offered = tuple(int(i) for i in request.args.get("offered", "").split("-") if i.isdigit())
+    offered = tuple(n for n in map(_number, request.args.get("offered", "").split("-")) if n is not None)
     state = State(request.args.get("node", ""), request.args.get("lang", ""), _int("miss"),
                   request.args.get("stage", ""), _int("slot"), _int("page"), offered, _int("ref"))
     if state.stage in NAMED_STAGES:
@@ -54,7 +59,8 @@ def _state(now) -> State:
             draft = services().drafts.load(_call_key(), now) or {}
         except SQLAlchemyError:  # the desk will say booking is unavailable
             draft = {}
-        state = replace(state, name=draft.get("name", "") if isinstance(draft.get("name"), str) else "")
+        name = draft.get("name") if isinstance(draft.get("name"), str) else ""
+        state = replace(state, name=name) if name else replace(state, stage=NAMED_STAGES[state.stage])
     return state
 
 

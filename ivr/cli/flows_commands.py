@@ -72,7 +72,7 @@ def _inputs(script: str | None):
             return
 
 
-def _show(reply, channel: str) -> None:
+def _show(reply) -> None:
     for sentence in reply.sentences:
         first, *rest = sentence.splitlines() or [""]
         click.echo(f"  line: {first}")
@@ -99,11 +99,12 @@ def _try(channel: str, flows: str, lang: str | None, script: str | None, record_
         click.echo(f"{'Calling' if channel == 'voice' else 'Texting'} the line ({flows}, version "
                    f"{flow.version}). {how if typed_by_hand else ''}".rstrip())
         try:
-            _show(trial.start(), channel)
+            _show(trial.start())
             if lang:
                 if channel == "sms" or len(flow.languages) > 1:
-                    click.echo(f"you> ({'press' if channel == 'voice' else 'text'} for {flow.languages[lang].name})")
-                _show(trial.choose_language(flow, lang), channel)
+                    how = "press" if channel == "voice" else "text"
+                    click.echo(f"you> ({how} for {flow.languages[lang].name})")
+                _show(trial.choose_language(flow, lang))
             for typed in _inputs(script):
                 if trial.over:
                     break
@@ -112,7 +113,7 @@ def _try(channel: str, flows: str, lang: str | None, script: str | None, record_
                 if not typed_by_hand:
                     click.echo(f"you> {typed}")
                 try:
-                    _show(trial.enter(typed), channel)
+                    _show(trial.enter(typed))
                 except InputError as error:
                     if not typed_by_hand:
                         raise click.ClickException(f"'{typed}': {error}") from None
@@ -142,7 +143,7 @@ def _trial_command(name: str, channel: str, summary: str):
     return command
 
 
-call = _trial_command("call", "voice", """A phone in the terminal: hear what callers hear, answer with keys or words.
+call = _trial_command("call", "voice", """A phone in the terminal: hear what callers hear, answer by key or voice.
 
 Type a key (0-9, *, #), `say WORDS`, or an empty line for silence; `dial STATUS` (completed,
 busy, no-answer, failed) ends a transfer. The real app runs in this process with signature

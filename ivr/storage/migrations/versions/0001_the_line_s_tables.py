@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 22:14:50.823911
+Create Date: 2026-11-25
 """
 from alembic import op
 import sqlalchemy as sa
@@ -91,6 +91,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('phone_hash')
     )
+    op.create_table('sms_rate',
+    sa.Column('phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('hits', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('phone_hash')
+    )
     op.create_table('sms_sessions',
     sa.Column('phone_hash', sa.String(length=64), nullable=False),
     sa.Column('node', sa.String(length=100), nullable=False),
@@ -136,6 +142,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sms_sessions_expires_at'))
 
     op.drop_table('sms_sessions')
+    op.drop_table('sms_rate')
     op.drop_table('sms_optouts')
     with op.batch_alter_table('slots', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_slots_starts_at'))

@@ -1,0 +1,120 @@
+"""Warnings about what callers and texters get: text-message characters and length as sent,
+and how long the spoken prompts take."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Iterator
+
+from ..channels.gsm import MAX_SEGMENTS, non_gsm7, segments, to_gsm7
+from ..channels.sms_reply import fit, reply_parts
+from ..channels.voice_twiml import render
+from ..engine.state import Result, State
+from .findings import Finding, warning_at
+from .flow import Flow
+from .loader import Sources
+from .phrases import PHRASES
+from .problems import describe
+
+WORDS_PER_MINUTE = 160
+EMERGENCY_SECONDS = 10  # the first words of every call
+MENU_SECONDS = 30
+EMERGENCY_PHRASE = "call_emergency"
+SMS_PHRASES = tuple(name for name in PHRASES if name.startswith("sms_"))  # every sentence sent as text
+UNCUT = 10**6  # segments: compose a reply whole, to measure it
+
+
+# ---- Text messages ----
+
+def _sms_texts(flow: Flow) -> Iterator[tuple[tuple, str, str]]:
+    """Every text staff wrote that can end up in a text message: (path, language, text)."""
+    for lang in flow.languages:
+        yield ("line", "name", lang), lang, flow.line.name[lang]
+        for name in SMS_PHRASES:
+            yield ("phrases", name, lang), lang, flow.phrases[name][lang]
+        for node_id, node in flow.nodes.items():
+            field = "sms" if node.sms else "say"  # a node without an sms is texted its say
+            text = getattr(node, field) or {}
+            if text.get(lang):
+                yield ("nodes", node_id, field, lang), lang, text[lang]
+            for n, option in enumerate(node.options):
+                yield ("nodes", node_id, "options", n, "label", lang), lang, option.label[lang]
+
+
+def non_gsm_characters(flow: Flow, sources: Sources) -> Iterator[Finding]:
+    """English texts should be plain GSM-7; in other languages, only what cannot be folded
+    (accents are taken off before sending) is worth a word."""
+    english = "en"
+    for path, lang, text in _sms_texts(flow):
+        for position, char in non_gsm7(text):
+            sent = to_gsm7(char)
+            if lang != english and sent != "?":
+                continue
+            yield warning_at(sources, path,
+                              f"{describe(path[:-1])} ({lang}): '{char}' (U+{ord(char):04X}) at character "
+                              f"{position} is not in the GSM-7 text alphabet; texts send it as '{sent}'",
+                              "type plain letters, straight quotes (' \") and a hyphen (-): one other "
+                              "character makes a text cost twice as much, so the line changes it")
+
+
+def composed_replies(flow: Flow) -> Iterator[tuple[tuple, str, str]]:
+    """Each reply as the line composes it (sms_reply.reply_parts), before it is cut to fit:
+    (path to blame, language, text as sent, folded to GSM-7)."""
+    for lang in flow.languages:
+        welcome = reply_parts(flow, Result(State(flow.line.start, lang), "start"), welcome=True)
+        yield ("phrases", "sms_welcome", lang), lang, fit(welcome, max_segments=UNCUT)
+        for node_id, node in flow.nodes.items():
+            field = "sms" if (node.sms or {}).get(lang) else "say"
+            parts = reply_parts(flow, Result(State(node_id, lang), "option"))
+            yield ("nodes", node_id, field, lang), lang, fit(parts, max_segments=UNCUT)
+        for name in ("sms_help", "sms_stopped"):
+            text = flow.phrase(name, lang, name=flow.name(lang), phone=flow.line.clinic_phone)
+            yield ("phrases", name, lang), lang, to_gsm7(text)
+
+
+def long_texts(flow: Flow, sources: Sources) -> Iterator[Finding]:
+    for path, lang, text in composed_replies(flow):
+        parts = segments(text)
+        if parts > MAX_SEGMENTS:
+            yield warning_at(sources, path,
+                              f"{describe(path[:-1])} ({lang}): the text message as sent (with its menu or "
+                              f"footer) is {len(text)} characters, {parts} parts; at most {MAX_SEGMENTS}",
+                              f"shorten it: every part is billed, and the line cuts a reply to "
+                              f"{MAX_SEGMENTS} parts")
+
+
+# ---- Spoken prompts ----
+
+def _seconds(words: int) -> float:
+    return words * 60 / WORDS_PER_MINUTE
+
+
+def _count_words(text: str) -> int:
+    return len(text.split())
+
+
+def spoken_menu(flow: Flow, node_id: str, lang: str) -> str:
+    """What a caller hears at a menu, as the voice channel renders it: its say, options and footer."""
+    document = ET.fromstring(str(render(flow, Result(State(node_id, lang), "option"), "")))
+    gather = document.find("Gather")
+    return " ".join((say.text or "").strip() for say in (gather if gather is not None else []) if say.tag == "Say")
+
+
+def long_prompts(flow: Flow, sources: Sources) -> Iterator[Finding]:
+    for lang in flow.languages:
+        words = _count_words(flow.phrase(EMERGENCY_PHRASE, lang))
+        if _seconds(words) > EMERGENCY_SECONDS:
+            yield warning_at(sources, ("phrases", EMERGENCY_PHRASE, lang),
+                              f"phrase '{EMERGENCY_PHRASE}' ({lang}): {words} words take about "
+                              f"{_seconds(words):.0f} s to say; emergency guidance must fit in "
+                              f"{EMERGENCY_SECONDS} s ({EMERGENCY_SECONDS * WORDS_PER_MINUTE // 60} words)",
+                              "keep only what to do (hang up and call 9 1 1) and the main signs")
+        for node_id, node in flow.nodes.items():
+            if node.type != "menu":
+                continue
+            words = _count_words(spoken_menu(flow, node_id, lang))
+            if _seconds(words) > MENU_SECONDS:
+                yield warning_at(sources, ("nodes", node_id, "say", lang),
+                                  f"node '{node_id}' ({lang}): the menu as spoken (say, options and footer) is "
+                                  f"{words} words, about {_seconds(words):.0f} s; keep a menu under "
+                                  f"{MENU_SECONDS} s ({MENU_SECONDS * WORDS_PER_MINUTE // 60} words)",
+                                  "shorten the say text or the option labels, or split the menu")

@@ -1,0 +1,66 @@
+"""The load benchmark's harness works: it starts the production server and the baseline on
+127.0.0.1, prepares bookings, drives every scenario for a fraction of a second with signed
+requests that all succeed, writes its report, and stops every server process. No timings are
+asserted: speed is measured by `make bench` (bench/README.md), not by the tests."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import loadgen  # noqa: E402
+from bench.run import RESULTS_END, RESULTS_START, Options, report, run_benchmark, write_report  # noqa: E402
+from bench.servers import GunicornSettings  # noqa: E402
+
+SCENARIOS = {"baseline", "voice_call", "voice_digits", "voice_speech", "sms_keyword", "sms_booking",
+             "voice_booking"}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").exists() and " Z " not in Path(f"/proc/{pid}/stat").read_text()
+
+
+def test_the_benchmark_drives_every_scenario_and_stops_its_servers(tmp_path):
+    options = Options(duration=0.3, warmup=0.1, rounds=1, connections=4, bookings=40,
+                      settings=GunicornSettings(workers=1, threads=2))
+    lines: list[str] = []
+    result = run_benchmark(options, log=lines.append)
+
+    measured = result["measured"]
+    assert set(measured) == SCENARIOS
+    for name, entry in measured.items():
+        for run in entry.runs + entry.paced:
+            assert run.errors == 0, f"{name}: {run.first_error}"
+            assert run.ok > 0 and run.statuses == {200: run.ok}, name
+        assert len(entry.paced) == 1, name
+        assert entry.ratios or name == "baseline"
+
+    assert result["pids"] and not [pid for pid in result["pids"] if _alive(pid)]
+
+    text = report(result)
+    for entry in measured.values():
+        assert f"| {entry.scenario.title} |" in text
+    readme = tmp_path / "README.md"
+    readme.write_text("# Benchmarks\n\nHand-written intro.\n")
+    write_report(text, readme)
+    write_report(text, readme)  # a second run replaces its section, and keeps the intro
+    written = readme.read_text()
+    assert written.startswith("# Benchmarks\n\nHand-written intro.\n")
+    assert written.count(RESULTS_START) == 1 and written.count(RESULTS_END) == 1
+
+
+def test_the_driver_talks_to_loopback_only():
+    loadgen.check_loopback("127.0.0.1")
+    for address in ("10.0.0.1", "192.168.1.10", "8.8.8.8"):
+        with pytest.raises(ValueError):
+            loadgen.check_loopback(address)
