@@ -1,7 +1,7 @@
 """Shared fixtures: an app on a real SQLite file, and a phone and texter that sign as Twilio."""
 from __future__ import annotations
 
-import itertools
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -24,7 +24,6 @@ TWIML_SCHEMA = PROJECT_ROOT.parent / "shared" / "twiml" / "twiml_v20100401_twili
 # each app in a schema of its own; otherwise each app has its own SQLite file.
 TEST_DATABASE = os.environ.get("IVR_TEST_DATABASE", "sqlite")
 _postgres = {"url": None}
-_schemas = itertools.count(1)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -41,10 +40,11 @@ def test_database_url(tmp_path: Path) -> str:
     from sqlalchemy.engine import make_url
 
     url = make_url(_postgres["url"])
-    schema = f"test_{os.getpid()}_{next(_schemas)}"
+    # One schema per test folder: an app made again on the same folder (a restart) finds its data.
+    schema = "test_" + hashlib.sha1(str(tmp_path).encode()).hexdigest()[:16]
     with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database,
                          autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     return url.render_as_string(hide_password=False) + "?options=" + quote(f"-csearch_path={schema}")
 
 
