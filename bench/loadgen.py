@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import itertools
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -155,7 +156,7 @@ class Run:
         if not self.latencies:
             return float("nan")
         ordered = sorted(self.latencies)
-        rank = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+        rank = max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))
         return ordered[rank] * 1000
 
 

@@ -143,13 +143,26 @@ class Preparer:
                                [self.signer.post("/sms", sms_params(self._next(), n, "BOOK")) for n in batch], 3)
             _expect(answers, b"\n3 ", "BOOK")  # a list of (at least) 3 times
         picks = [self.signer.post("/sms", sms_params(self._next(), n, str(i % 3 + 1))) for i, n in enumerate(numbers)]
-        _expect(exchange(HOST, self.signer.port, picks, 16), b"You picked", "a slot number")
+        _expect(exchange(HOST, self.signer.port, picks, 16), b"<Message>", "a slot number")
         names = [self.signer.post("/sms", sms_params(self._next(), n, f"Pat Doe {n}")) for n in numbers]
-        _expect(exchange(HOST, self.signer.port, names, 16), b"Reply YES to book it", "a name")
+        _expect(exchange(HOST, self.signer.port, names, 16), b"<Message>", "a name")
+        self._check_readback(numbers)
         for n in numbers:
             yes.append(self.signer.post("/sms", sms_params(self._next(), n, "YES")))
         self.seconds += time.monotonic() - started
         return yes
+
+    def _check_readback(self, numbers: list[int]) -> None:
+        """Every texter waits at the readback with a name, each on a different slot."""
+        from ivr.privacy import phone_hash
+        from ivr.storage.sms_store import SmsStore
+
+        store, now, slots = SmsStore(self.db, 60), datetime.now(timezone.utc), set()
+        for n in numbers:
+            state = store.load_state(phone_hash(sms_params(0, n, "")["From"], SECRET_KEY), now)
+            if state is None or state.stage != "readback" or not state.name or state.slot in slots:
+                raise RuntimeError(f"preparing: texter {n} is not at a readback of a slot of their own: {state}")
+            slots.add(state.slot)
 
     def voice_confirmations(self, count: int) -> list[bytes]:
         """`count` calls at the readback stage, each on a slot of its own: the caller said their
@@ -197,7 +210,7 @@ def scenarios(baseline: Signer, app: Signer, preparer: Preparer) -> list[Scenari
     def same(make: Callable[[int], bytes], count: int = 500) -> Callable[[int], list[bytes]]:
         return lambda _run: [make(next(sids)) for _ in range(count)]
 
-    def texts(run: int) -> list[bytes]:  # 500 texters a run, each texting about twice a run
+    def texts(run: int) -> list[bytes]:  # 500 texters new to this run, texting round and round
         return [app.post("/sms", sms_params(next(sids), 1000 * run + n, "TREATMENT")) for n in range(500)]
 
     return [
@@ -427,7 +440,7 @@ def report(result: dict) -> str:
         f"{share} of that throughput (open loop: latency counted from when each request was due):",
         "",
         "| scenario | req/s | × baseline | target | p50 ms | p99 ms | server CPU ms/req | CPU × baseline | "
-        f"paced req/s | paced p50 ms | paced p99 ms | errors |",
+        "paced req/s | paced p50 ms | paced p99 ms | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     misses = []

@@ -37,6 +37,17 @@ APP_VARIABLES = ("IVR_ENV", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_F
                  "OFFICE_HOURS", "GUNICORN_CMD_ARGS", "WEB_CONCURRENCY", "PORT")
 
 
+def _stop_with_parent() -> None:
+    """In the server's process before gunicorn starts: SIGTERM it should the benchmark itself be
+    killed (Linux's parent-death signal), so that not even `kill -9` leaves a server running."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
@@ -96,7 +107,8 @@ class Server:
         """Start the server (in a process group of its own, so that stopping it stops its workers)."""
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
-                                        stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+                                        stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+                                        preexec_fn=_stop_with_parent)
         return self
 
     def wait_ready(self) -> "Server":

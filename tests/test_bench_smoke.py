@@ -18,6 +18,10 @@ from bench import loadgen  # noqa: E402
 from bench.run import RESULTS_END, RESULTS_START, Options, report, run_benchmark, write_report  # noqa: E402
 from bench.servers import GunicornSettings  # noqa: E402
 
+# The benchmark brings its own SQLite database: the PostgreSQL run of the suite has nothing to add.
+pytestmark = pytest.mark.skipif(os.environ.get("IVR_TEST_DATABASE") == "postgresql",
+                                reason="the benchmark harness always runs on its own SQLite file")
+
 SCENARIOS = {"baseline", "voice_call", "voice_digits", "voice_speech", "sms_keyword", "sms_booking",
              "voice_booking"}
 
