@@ -152,3 +152,27 @@ def postgres_url() -> Iterator[str]:
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> Iterator[str]:
+    """An empty database: a SQLite file, and once more on the session's PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    with fresh_database(request.getfixturevalue("postgres_url"), f"test_{os.getpid()}_{next(_databases)}") as url:
+        yield url
+
+
+@pytest.fixture
+def db(db_url):
+    """That database with the line's schema, migrated."""
+    from ivr.storage.db import Database
+
+    database = Database(db_url)
+    database.upgrade_schema()
+    yield database
+    database.dispose()

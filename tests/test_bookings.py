@@ -3,7 +3,6 @@ callbacks, CSV import, and no slot ever booked twice however many callers confir
 from __future__ import annotations
 
 import io
-import itertools
 import threading
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -14,31 +13,12 @@ from sqlalchemy import func, select
 from ivr.privacy import phone_hash
 from ivr.storage.bookings import BookingStore, Slot
 from ivr.storage.db import Database, bookings, slots
-from postgres import fresh_database
 
 SECRET = "test-secret"
 NOW = datetime(2030, 3, 1, 12, 0, tzinfo=timezone.utc)
 NY = ZoneInfo("America/New_York")
 CALLER, OTHER = "+15025550123", "+15025550177"
 CONFIRMATIONS = 24  # callers confirming the same slot at the same moment
-_databases = itertools.count(1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bookings.sqlite3'}"
-        return
-    with fresh_database(request.getfixturevalue("postgres_url"), f"bookings_{next(_databases)}") as url:
-        yield url
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    database.upgrade_schema()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 texts not yet sent stay. On a real SQLite file and a real PostgreSQL server."""
 from __future__ import annotations
 
-import itertools
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -20,31 +19,14 @@ from ivr.storage.events import Step, events, record
 from ivr.storage.outbox import Outbox
 from ivr.storage.rate_limit import RateLimiter, sms_rate
 from ivr.storage.sms_store import SmsStore
-from postgres import fresh_database
 
 SECRET = "purge-secret"
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=timezone.utc)
 DAYS = 30
-_databases = itertools.count(1)
 
 
 def ago(days: float = 0, hours: float = 0) -> datetime:
     return NOW - timedelta(days=days, hours=hours)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path):
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'purge.sqlite3'}")
-        database.upgrade_schema()
-        yield database
-        database.dispose()
-        return
-    with fresh_database(request.getfixturevalue("postgres_url"), f"purge_{next(_databases)}") as url:
-        database = Database(url)
-        database.upgrade_schema()
-        yield database
-        database.dispose()
 
 
 def seed(db: Database, now: datetime = NOW) -> None:

@@ -2,7 +2,6 @@
 PostgreSQL server; days are the clinic's; the command's output as staff read it."""
 from __future__ import annotations
 
-import itertools
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -13,11 +12,9 @@ from ivr.cli import main
 from ivr.reporting import MenuAnswers, NodeFigures, build_report
 from ivr.storage.db import Database, utcnow
 from ivr.storage.events import Step, record
-from postgres import fresh_database
 
 NY = ZoneInfo("America/New_York")
 DAY = datetime(2030, 3, 4, 10, 0, tzinfo=NY)  # a Monday at the clinic
-_databases = itertools.count(1)
 
 # Conversations as (channel, id, steps); a step is (node, stage, input kind, event).
 CALL_A = ("voice", "call-a", [("_language", "", "start", "start"), ("main", "", "key", "language"),
@@ -37,21 +34,6 @@ IN_RANGE = (CALL_A, CALL_B, CALL_C, CALL_D, TEXTS_1, TEXTS_2)
 # The clinic's days, not UTC's: 23:30 on the 3rd in New York is already the 4th in UTC.
 BEFORE = ("voice", "call-before", [("_language", "", "start", "start"), ("main", "", "key", "language")])
 AFTER = ("voice", "call-after", [("_language", "", "start", "start")])
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path):
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'report.sqlite3'}")
-        database.upgrade_schema()
-        yield database
-        database.dispose()
-        return
-    with fresh_database(request.getfixturevalue("postgres_url"), f"report_{next(_databases)}") as url:
-        database = Database(url)
-        database.upgrade_schema()
-        yield database
-        database.dispose()
 
 
 def seed(db: Database, conversation, start: datetime) -> None:
