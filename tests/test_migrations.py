@@ -12,17 +12,11 @@ from ivr.storage.db import Database
 from ivr.storage.schema import metadata
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'm.sqlite3'}")
-        yield db
-    else:
-        from postgres import fresh_database
-
-        with fresh_database(request.getfixturevalue("postgres_url"), f"migrations_{id(tmp_path)}") as url:
-            db = Database(url)
-            yield db
+@pytest.fixture
+def database(db_url):
+    """An empty database (not migrated: that is what is under test), on SQLite and PostgreSQL."""
+    db = Database(db_url)
+    yield db
     db.dispose()
 
 

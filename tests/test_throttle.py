@@ -17,8 +17,7 @@ from ivr.channels.gsm import to_gsm7
 from ivr.flow import load_flow
 from ivr.privacy import phone_hash
 from ivr.simulate.phone import Signer, Texter
-from ivr.storage.db import Database, sms_optouts, sms_sessions
-from ivr.storage.migrate import upgrade
+from ivr.storage.db import sms_optouts, sms_sessions
 from ivr.storage.rate_limit import ANSWER, NOTICE, QUIET, RateLimiter
 
 FLOW = load_flow(FLOWS)
@@ -165,20 +164,9 @@ def test_a_limit_of_zero_turns_the_throttle_off(tmp_path, clock):
 
 # ---- the limiter on both databases, under concurrency ----------------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'rate.sqlite3'}")
-        upgrade(db)
-        yield db
-    else:
-        from postgres import fresh_database
-
-        with fresh_database(request.getfixturevalue("postgres_url"), f"rate_{id(tmp_path)}") as url:
-            db = Database(url)
-            upgrade(db)
-            yield db
-    db.dispose()
+@pytest.fixture
+def database(db):
+    return db  # the shared migrated database, on SQLite and on PostgreSQL
 
 
 def test_the_limiter_counts_a_window_per_number(database):

@@ -44,11 +44,11 @@ def incoming_message():
                           caller=request.form.get("From", ""), channel="sms", lang=lang, now=now,
                           send_text=send_text, compose_sms=compose)
 
-    reply, event = converse(flow, services().sms, who, request.form.get("Body", "")[:MAX_BODY], now,
+    reply, event, state = converse(flow, services().sms, who, request.form.get("Body", "")[:MAX_BODY], now,
                             make_desk, ZoneInfo(current_app.config["CLINIC_TIMEZONE"]), services().limiter)
     log.info("message=%s from=%s event=%s replied=%s", safe_sid(request.form.get("MessageSid", "")),
              short_id(who), event, bool(reply))
-    record_text(who, event, now)  # the events table and /metrics; never raises
+    record_text(who, event, state, now)  # the events table and /metrics; never raises
     return _twiml(reply)
 
 

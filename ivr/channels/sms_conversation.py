@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,10 +14,16 @@ from .sms_control import control_word
 from .sms_reply import compose, phrase
 
 
+class Reply(NamedTuple):
+    text: str | None  # None: send nothing
+    event: str  # what happened, for the log and the events table
+    state: State | None  # where the texter is now (None: no place yet)
+
+
 def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
              make_desk: Callable[[str], object] | None = None, zone: tzinfo | None = None,
-             limiter: RateLimiter | None = None) -> tuple[str | None, str]:
-    """The reply to send (None: send nothing) and what happened, for the log.
+             limiter: RateLimiter | None = None) -> Reply:
+    """The reply to send (None: send nothing), what happened, and where the texter is now.
 
     make_desk(lang) gives the clinic desk for booking; without one, booking is an info page.
     limiter slows a number that floods the line; opt-out, opt-in and help always get through."""
@@ -29,12 +35,12 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
     if control == "yes" and opted_out:
         return _opt(flow, store, who, False, now)
     if opted_out:
-        return None, "ignored_opted_out"
+        return Reply(None, "ignored_opted_out", state)
     if control == "help":
-        return phrase(flow, "sms_help", lang), "help"
+        return Reply(phrase(flow, "sms_help", lang), "help", state)
     verdict = limiter.hit(who, now) if limiter is not None else ANSWER
     if verdict != ANSWER:  # one short notice, then nothing until the window ends
-        return (phrase(flow, "sms_slow_down", lang) if verdict == NOTICE else None), "throttled"
+        return Reply(phrase(flow, "sms_slow_down", lang) if verdict == NOTICE else None, "throttled", state)
 
     first_contact = state is None
     state = state or start_state(flow, choose_language=False)
@@ -45,10 +51,10 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
         result = Result(State(flow.line.start, result.state.lang), "start")
     welcome = result.state.node == flow.line.start and result.event in ("start", "main", "language")
     store.save_state(who, result.state, now)
-    return compose(flow, result, welcome=welcome, zone=zone), result.event
+    return Reply(compose(flow, result, welcome=welcome, zone=zone), result.event, result.state)
 
 
-def _opt(flow: Flow, store: SmsStore, who: str, opt_out: bool, now: datetime) -> tuple[str | None, str]:
+def _opt(flow: Flow, store: SmsStore, who: str, opt_out: bool, now: datetime) -> Reply:
     """Record an opt-out or opt-in (kept on disk if the database is down: never lost)."""
     try:
         state, was_out = store.load_state(who, now), store.is_opted_out(who)
@@ -57,5 +63,5 @@ def _opt(flow: Flow, store: SmsStore, who: str, opt_out: bool, now: datetime) ->
     store.set_opted_out(who, opt_out, now)
     lang = state.lang if state else flow.default_language
     if opt_out:
-        return (None if was_out else phrase(flow, "sms_stopped", lang)), "opt_out"  # one confirmation at most
-    return phrase(flow, "sms_started", lang), "opt_in"
+        return Reply(None if was_out else phrase(flow, "sms_stopped", lang), "opt_out", state)  # one at most
+    return Reply(phrase(flow, "sms_started", lang), "opt_in", state)

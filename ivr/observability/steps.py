@@ -10,7 +10,7 @@ from typing import Callable
 
 from flask import current_app, request
 
-from ..engine.state import Input, Result
+from ..engine.state import Input, Result, State
 from ..privacy import keyed_hash, phone_hash
 from ..services import current_flow, services
 from ..storage.events import Step, record
@@ -31,14 +31,10 @@ def record_call(result: Result, inp: Input, now: datetime) -> None:
     _record("voice", build, now)
 
 
-def record_text(who: str, event: str, now: datetime) -> None:
-    """A text just answered: `who` is the texter's phone hash, `event` what converse() did. Where
-    it left the texter is their saved place (none yet for a first STOP or HELP)."""
+def record_text(who: str, event: str, state: State | None, now: datetime) -> None:
+    """A text just answered: `who` is the texter's phone hash, `event` what converse() did,
+    `state` where it left the texter (None: no place yet, e.g. a first STOP or HELP)."""
     def build() -> Step:
-        try:
-            state = services().sms.load_state(who, now)
-        except Exception:  # the database is down: the step is still counted, its place unknown
-            state = None
         if state is None:
             return Step("sms", who, who, "", "", "text", event, current_flow().default_language)
         return Step("sms", who, who, state.node, state.stage, "text", event, state.lang)

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, create_engine, event, text)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 metadata = MetaData()
@@ -137,14 +138,15 @@ class Database:
         """A transaction: `with db.begin() as conn: ...` commits, or rolls back on error."""
         return self.engine.begin()
 
+    def upsert_insert(self, table: Table):
+        """An INSERT that can take ON CONFLICT DO UPDATE: this database's own dialect of it."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
     def upsert(self, conn: Connection, table: Table, values: dict) -> None:
         """Insert a row, or update it where its primary key exists (atomic on both databases)."""
         keys = [c.name for c in table.primary_key.columns]
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        statement = insert(table).values(**values)
+        statement = self.upsert_insert(table).values(**values)
         changes = {k: statement.excluded[k] for k in values if k not in keys}
         conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
 

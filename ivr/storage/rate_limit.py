@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, case
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .db import Database, metadata
 
@@ -41,8 +40,7 @@ class RateLimiter:
 
     def _count(self, phone_hash: str, now: datetime) -> int:
         """One atomic statement: open a window or add to the current one; the count after."""
-        insert = (postgresql if self.db.engine.dialect.name == "postgresql" else sqlite).insert
-        statement = insert(sms_rate).values(phone_hash=phone_hash, window_start=now, hits=1)
+        statement = self.db.upsert_insert(sms_rate).values(phone_hash=phone_hash, window_start=now, hits=1)
         window_open = sms_rate.c.window_start > now - self.window
         statement = statement.on_conflict_do_update(
             index_elements=[sms_rate.c.phone_hash],
