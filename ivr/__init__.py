@@ -19,6 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.logger.warning(warning)
 
     from .flow.source import FlowSource
+    from .observability.event_writer import EventWriter
     from .messaging.worker import start_outbox_worker
     from .services import Services
     from .storage.bookings import BookingStore
@@ -41,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         bookings=BookingStore(db, app.config["SECRET_KEY"]),
         drafts=CallDrafts(db),
         limiter=RateLimiter(db, app.config["SMS_RATE_LIMIT"], app.config["SMS_RATE_WINDOW"]),
+        events=EventWriter(db, app.config["EVENTS_FLUSH_SECONDS"]),
     )
     if app.config["OUTBOX_WORKER"]:
         start_outbox_worker(app, app.extensions["ivr"].outbox)

@@ -22,6 +22,9 @@ def from_env(instance_path: str) -> dict:
         "IVR_ENV": mode,
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        # Secrets of Twilio webhook shared keys (comma-separated: old and new during a rotation).
+        "TWILIO_SHARED_KEY_SECRETS": [s.strip() for s in env.get("TWILIO_SHARED_KEY_SECRET", "").split(",")
+                                      if s.strip()],
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'ivr.sqlite3'}",
         "TRANSFER_NUMBER": env.get("TRANSFER_NUMBER", ""),
@@ -38,6 +41,8 @@ def from_env(instance_path: str) -> dict:
         "OFFICE_HOURS": env.get("OFFICE_HOURS") or "Mon-Fri 08:00-17:00",
         "OUTBOX_WORKER": _flag(env.get("OUTBOX_WORKER"), True),  # send queued texts in the background
         "OUTBOX_POLL_SECONDS": float(env.get("OUTBOX_POLL_SECONDS") or 5),  # how often the worker looks
+        # Steps go to the events table in a batch this often (0: each at once, in the request).
+        "EVENTS_FLUSH_SECONDS": float(env.get("EVENTS_FLUSH_SECONDS") or 1),
     }
 
 

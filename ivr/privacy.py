@@ -1,7 +1,6 @@
 """Phone numbers are stored and logged only as keyed hashes."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 
@@ -13,7 +12,7 @@ def normalize_number(number: str) -> str:
 
 
 def keyed_hash(value: str, secret: str) -> str:
-    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(secret.encode(), value.encode(), "sha256").hex()  # hmac.new(...).hexdigest(), faster
 
 
 def phone_hash(number: str, secret: str) -> str:

@@ -9,6 +9,7 @@ from flask import current_app
 
 from .flow import Flow
 from .flow.source import FlowSource
+from .observability.event_writer import EventWriter
 from .storage.bookings import BookingStore
 from .storage.call_drafts import CallDrafts
 from .storage.db import Database, utcnow
@@ -26,6 +27,7 @@ class Services:
     bookings: BookingStore  # appointment slots, bookings, callback requests
     drafts: CallDrafts  # a call's booking in progress (the caller's name)
     limiter: RateLimiter  # slows one number flooding the SMS line
+    events: EventWriter  # every step, into the events table in batches
 
 
 def services() -> Services:

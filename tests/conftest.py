@@ -65,6 +65,7 @@ def make_config(tmp_path: Path, **overrides) -> dict:
         "OPTOUT_SPOOL": str(tmp_path / "pending-optouts.jsonl"),
         "OFFICE_HOURS": "Mon-Sun 00:00-24:00",  # open: tests of closed hours say so
         "OUTBOX_WORKER": False,
+        "EVENTS_FLUSH_SECONDS": 0,  # each step written at once: tests read the table right after
     }
     config.update(overrides)
     return config

@@ -93,7 +93,7 @@ def _locked(self, *args, **kwargs):
 
 
 def test_sms_database_failure_apologises(monkeypatch, signer, flow):
-    monkeypatch.setattr(SmsStore, "load_state", _locked)
+    monkeypatch.setattr(SmsStore, "arrive", _locked)
     reply = sms_reply(signer.post("/sms", TEXT))
     assert reply == to_gsm7(flow.phrases["sms_error"]["en"])
 
@@ -141,7 +141,7 @@ def test_logs_never_hold_the_phone_number_or_the_message(app, client, signer, mo
         texter.send(MARKER)
         phone.call()
     with monkeypatch.context() as broken:
-        broken.setattr(SmsStore, "load_state", _locked)
+        broken.setattr(SmsStore, "arrive", _locked)
         texter.send(MARKER)
     with app.extensions["ivr"].db.begin() as conn:
         conn.execute(text("DROP TABLE sms_sessions"))

@@ -146,3 +146,81 @@ def test_production_with_token_and_checks_starts_and_checks_signatures(tmp_path)
     for path in WEBHOOKS:
         assert post(client, path, PARAMS[path], None).status_code == 403
         assert_twiml(post(client, path, PARAMS[path], sign(LOCAL + path, PARAMS[path])))
+
+
+# ---- shared keys: Twilio's Webhook Rules sign with a key's secret and HMAC-SHA256 ----------
+
+SHARED = "shared-key-secret-new"
+OLD_SHARED = "shared-key-secret-old"
+SETTINGS = "X-Twilio-Webhooks-Signature-Settings"
+
+
+def shared_sign(url: str, params: dict, secret: str, algorithm: str = "HMAC_SHA256") -> str:
+    return RequestValidator(secret).compute_signature(url, params, algorithm)
+
+
+def post_shared(client, path, params, signature, algorithm="HMAC_SHA256", key="webhooks_sharedkey_01"):
+    headers = {"X-Twilio-Signature": signature, SETTINGS: f"key={key},algorithm={algorithm}"}
+    return client.post(path, data=params, headers=headers, base_url=LOCAL)
+
+
+@pytest.fixture
+def shared_client(tmp_path):
+    app = create_app(make_config(tmp_path, TWILIO_SHARED_KEY_SECRETS=[OLD_SHARED, SHARED]))
+    return app.test_client()
+
+
+@pytest.mark.parametrize("path", WEBHOOKS)
+@pytest.mark.parametrize("secret", [SHARED, OLD_SHARED])  # either key, mid-rotation
+def test_shared_key_signature_is_answered(shared_client, path, secret):
+    params = PARAMS[path]
+    assert_twiml(post_shared(shared_client, path, params, shared_sign(LOCAL + path, params, secret)))
+
+
+@pytest.mark.parametrize("path", WEBHOOKS)
+def test_shared_key_header_with_sha1_and_the_key(shared_client, path):
+    params = PARAMS[path]
+    signature = shared_sign(LOCAL + path, params, SHARED, "HMAC_SHA1")
+    assert_twiml(post_shared(shared_client, path, params, signature, algorithm="HMAC_SHA1"))
+
+
+@pytest.mark.parametrize("path", WEBHOOKS)
+def test_shared_key_signatures_that_must_fail(shared_client, path):
+    params = PARAMS[path]
+    good = shared_sign(LOCAL + path, params, SHARED)
+    assert post_shared(shared_client, path, {**params, "From": "+15025550666"}, good).status_code == 403
+    assert post_shared(shared_client, path, params, shared_sign(LOCAL + path, params, "guessed")).status_code == 403
+    # the algorithm named must be the one used
+    assert post_shared(shared_client, path, params, good, algorithm="HMAC_SHA1").status_code == 403
+    assert post_shared(shared_client, path, params, good, algorithm="HMAC_MD5").status_code == 403
+    # the SHA-256 signature without the header is checked as the Auth Token's SHA-1: refused
+    assert post(shared_client, path, params, good).status_code == 403
+    # and a shared key's signature is no good on another URL
+    other = shared_sign(LOCAL + "/elsewhere", params, SHARED)
+    assert post_shared(shared_client, path, params, other).status_code == 403
+
+
+@pytest.mark.parametrize("path", WEBHOOKS)
+def test_auth_token_still_works_beside_shared_keys(shared_client, path):
+    params = PARAMS[path]
+    assert_twiml(post(shared_client, path, params, sign(LOCAL + path, params)))
+    # the Auth Token with the header's algorithm (a Setting without a key of its own)
+    assert_twiml(post_shared(shared_client, path, params, shared_sign(LOCAL + path, params, AUTH_TOKEN)))
+
+
+def test_shared_key_request_without_a_configured_secret_is_refused_and_says_why(client, caplog):
+    params = PARAMS["/sms"]
+    caplog.set_level(logging.WARNING, logger="ivr.security")
+    response = post_shared(client, "/sms", params, shared_sign(LOCAL + "/sms", params, SHARED))
+    assert response.status_code == 403
+    assert any("TWILIO_SHARED_KEY_SECRET" in record.getMessage() for record in caplog.records)
+    assert not any(SHARED in record.getMessage() for record in caplog.records)
+
+
+def test_shared_key_secrets_are_read_from_the_environment(monkeypatch, tmp_path):
+    from ivr.config import from_env
+
+    monkeypatch.setenv("TWILIO_SHARED_KEY_SECRET", f" {OLD_SHARED} , {SHARED},")
+    assert from_env(str(tmp_path))["TWILIO_SHARED_KEY_SECRETS"] == [OLD_SHARED, SHARED]
+    monkeypatch.delenv("TWILIO_SHARED_KEY_SECRET")
+    assert from_env(str(tmp_path))["TWILIO_SHARED_KEY_SECRETS"] == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -48,7 +48,7 @@ class ClinicDesk:
                  send_text, compose_sms):
         self.flow, self.bookings, self.now = flow, bookings, now
         self.caller = normalize_number(caller)
-        self.caller_hash = phone_hash(self.caller, config["SECRET_KEY"])
+        self._secret = config["SECRET_KEY"]
         # A withheld or odd caller ID cannot be texted a confirmation, and would share its
         # bookings with every other such caller: booking by phone then offers a person instead.
         self.caller_known = bool(USABLE_NUMBER.match(self.caller)) and self.caller not in WITHHELD
@@ -57,6 +57,10 @@ class ClinicDesk:
         self.office = office_hours(config["OFFICE_HOURS"], config["CLINIC_TIMEZONE"])
         self.offers_callback = channel == "voice"
         self._send_text, self._compose_sms = send_text, compose_sms
+
+    @cached_property
+    def caller_hash(self) -> str:  # only when booking needs it: most steps of a call never do
+        return phone_hash(self.caller, self._secret)
 
     def _need_caller(self) -> None:
         if not self.caller_known:

@@ -30,7 +30,8 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
     control = control_word(body)
     if control in ("stop", "start"):
         return _opt(flow, store, who, control == "stop", now)
-    state, opted_out = store.load_state(who, now), store.is_opted_out(who)
+    # HELP always gets through, and is not counted.
+    state, opted_out, verdict = store.arrive(who, now, limiter if control != "help" else None)
     lang = state.lang if state else flow.default_language
     if control == "yes" and opted_out:
         return _opt(flow, store, who, False, now)
@@ -38,7 +39,6 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
         return Reply(None, "ignored_opted_out", state)
     if control == "help":
         return Reply(phrase(flow, "sms_help", lang), "help", state)
-    verdict = limiter.hit(who, now) if limiter is not None else ANSWER
     if verdict != ANSWER:  # one short notice, then nothing until the window ends
         return Reply(phrase(flow, "sms_slow_down", lang) if verdict == NOTICE else None, "throttled", state)
 

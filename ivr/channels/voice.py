@@ -91,7 +91,8 @@ def _answer(flow, result: Result, inp: Input, now) -> Response:
             log.warning("call=%s could not keep the booking name: database unavailable",
                         safe_sid(request.form.get("CallSid", "")))
     zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
-    return _twiml(voice_twiml.render(flow, result, current_app.config["TRANSFER_NUMBER"], zone))
+    return Response(voice_twiml.document(flow, result, current_app.config["TRANSFER_NUMBER"], zone),
+                    mimetype="text/xml")
 
 
 @bp.post("")

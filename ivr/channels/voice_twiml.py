@@ -6,6 +6,7 @@ Every menu is a <Gather> that takes keys and speech, waits 10 seconds, and is fo
 from __future__ import annotations
 
 from datetime import tzinfo
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import VoiceResponse
@@ -69,6 +70,22 @@ def _gather(response: VoiceResponse, flow: Flow, state: State):
         extra["hints"] = hints
     return response.gather(input="dtmf speech", action=step_url(state), method="POST", timeout=GATHER_TIMEOUT,
                            speech_timeout="auto", language=flow.languages[state.lang].speech, **extra)
+
+
+def document(flow: Flow, result: Result, transfer_number: str, zone: tzinfo | None = None) -> str:
+    """The TwiML text for a step. The same step of the same flow always reads the same, so most
+    are made once per process: building the XML was a large share of a menu step's time. A step
+    that names the caller (their name, their booking, their number) is made afresh each time, so
+    no one's details wait in memory."""
+    view = result.view
+    if result.state.name or view.booking is not None or view.last4:
+        return str(render(flow, result, transfer_number, zone))
+    return _document(flow, result, transfer_number, zone)
+
+
+@lru_cache(maxsize=4096)  # keyed by the flow object: an edit makes new entries, old ones age out
+def _document(flow: Flow, result: Result, transfer_number: str, zone: tzinfo | None) -> str:
+    return str(render(flow, result, transfer_number, zone))
 
 
 def render(flow: Flow, result: Result, transfer_number: str, zone: tzinfo | None = None) -> VoiceResponse:

@@ -8,6 +8,7 @@ match, so the caller is asked again rather than sent somewhere they did not mean
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Hashable, Iterable
 
 from rapidfuzz import fuzz, process
@@ -35,6 +36,21 @@ class PhraseMatcher:
         self.entries = [e for e in self.entries if e.words]
         self.vocabulary = sorted({w for e in self.entries for w in e.words})
         self.vocabulary_set = frozenset(self.vocabulary)
+        # Which entries use each word: only entries with a word heard can match, so scoring
+        # looks at those few rather than every entry (most of a step's time, before).
+        self.using: dict[str, list[int]] = {}
+        for number, entry in enumerate(self.entries):
+            for word in set(entry.words):
+                self.using.setdefault(word, []).append(number)
+        # The vocabulary words near each word heard, remembered: callers use the same few
+        # hundred words, and the fuzzy search was most of a spoken step's time.
+        self.near = lru_cache(maxsize=4096)(self._near)
+
+    def _near(self, word: str) -> tuple[tuple[str, float], ...]:
+        cutoff = FUZZY_CUTOFF.get(len(word), DEFAULT_CUTOFF)
+        return tuple((match, score) for match, score, _ in process.extract(
+            word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+            if len(match) >= MIN_FUZZY_LENGTH and match != word)
 
     def heard(self, text: str) -> dict[str, float]:
         """The vocabulary words the input contains, allowing for typos and split words, each
@@ -50,13 +66,9 @@ class PhraseMatcher:
                 credit[word] = max(credit.get(word, 0.0), len(word) * weight)
             if len(word) < MIN_FUZZY_LENGTH:
                 continue
-            cutoff = FUZZY_CUTOFF.get(len(word), DEFAULT_CUTOFF)
-            for match, score, _ in process.extract(
-                word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-            ):
-                if len(match) >= MIN_FUZZY_LENGTH and match != word:
-                    near = len(word) * weight * score / 100 * NEAR_MISS_WEIGHT
-                    credit[match] = max(credit.get(match, 0.0), near)
+            for match, score in self.near(word):
+                near = len(word) * weight * score / 100 * NEAR_MISS_WEIGHT
+                credit[match] = max(credit.get(match, 0.0), near)
         return credit
 
     def scored(self, text: str) -> tuple[Hashable | None, float]:
@@ -64,7 +76,8 @@ class PhraseMatcher:
         score higher); (None, 0) if nothing fits or two different values fit equally."""
         heard = self.heard(text)
         best_score, best_values = 0.0, set()
-        for entry in self.entries if heard else ():
+        candidates = sorted({number for word in heard for number in self.using.get(word, ())})
+        for entry in (self.entries[number] for number in candidates):
             if all(word in heard for word in entry.words):
                 score = sum(heard[word] for word in entry.words)
                 if score > best_score:

@@ -13,7 +13,7 @@ from flask import current_app, request
 from ..engine.state import Input, Result, State
 from ..privacy import keyed_hash, phone_hash
 from ..services import current_flow, services
-from ..storage.events import Step, record
+from ..storage.events import Step
 from .metrics import count_step
 
 log = logging.getLogger("ivr.events")
@@ -48,7 +48,7 @@ def _record(channel: str, build: Callable[[], Step], now: datetime) -> None:
     except Exception as error:
         log.warning("%s step not recorded: %s", channel, type(error).__name__)
         return
-    for what, action in (("recorded", lambda: record(services().db, step, now)),
+    for what, action in (("recorded", lambda: services().events.add(step, now)),
                          ("counted", lambda: count_step(step, current_flow()))):
         try:
             action()

@@ -44,6 +44,7 @@ def trial_app(flows: str | Path) -> Iterator[tuple]:
         try:
             yield app, Signer(app.test_client(), token)
         finally:
+            app.extensions["ivr"].events.close()  # the steps, while the database is still there
             app.extensions["ivr"].db.engine.dispose()
 
 

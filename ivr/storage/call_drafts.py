@@ -17,12 +17,13 @@ class CallDrafts:
         self.db = db
 
     def load(self, call_hash: str, now: datetime) -> dict | None:
-        with self.db.begin() as conn:
+        with self.db.begin(durable=False) as conn:
             row = conn.execute(select(call_drafts).where(call_drafts.c.call_hash == call_hash)).first()
         return row.data if row is not None and as_utc(row.expires_at) > now else None
 
     def save(self, call_hash: str, data: dict, now: datetime) -> None:
-        with self.db.begin() as conn:
+        """Not flushed to disk: after a power cut the caller is asked their name again."""
+        with self.db.begin(durable=False) as conn:
             self.db.upsert(conn, call_drafts, {"call_hash": call_hash, "data": data,
                                                "expires_at": now + DRAFT_LIFETIME})
 

@@ -3,7 +3,7 @@ the line understood, what it did. No phone numbers and no words: numbers are key
 call is a keyed hash of its CallSid, and what a caller said is reduced to its kind."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table
@@ -60,7 +60,20 @@ def guidance_reason(step: Step) -> str | None:
     return None
 
 
+_INSERT = events.insert()  # built once: every batch is the same statement
+_LENGTHS = {c.name: c.type.length for c in events.columns if getattr(c.type, "length", None)}
+
+
+def _row(step: Step, at: datetime) -> dict:
+    values = {name: value[:_LENGTHS[name]] for name, value in vars(step).items()}
+    return {"at": at, "matched": step.matched, **values}
+
+
+def record_many(db: Database, steps: list[tuple[Step, datetime]]) -> None:
+    """Steps and when each happened, in order, in one transaction."""
+    with db.begin(durable=False) as conn:  # steps: may be lost to a power cut
+        conn.execute(_INSERT, [_row(step, at) for step, at in steps])
+
+
 def record(db: Database, step: Step, at: datetime) -> None:
-    values = {name: value[:events.c[name].type.length] for name, value in asdict(step).items()}
-    with db.begin() as conn:
-        conn.execute(events.insert().values(at=at, matched=step.matched, **values))
+    record_many(db, [(step, at)])

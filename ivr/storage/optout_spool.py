@@ -28,7 +28,11 @@ class OptOutSpool:
         log.warning("database unavailable: opt-out change kept in the local spool")
 
     def pending(self) -> bool:
-        return self.path.exists() and self.path.stat().st_size > 0
+        """Anything waiting? (Asked on every text: one stat call.)"""
+        try:
+            return os.stat(self.path).st_size > 0
+        except FileNotFoundError:
+            return False
 
     def replay(self, write) -> int:
         """Apply what waits with write(hash, opted_out, at), in order, then empty the file;

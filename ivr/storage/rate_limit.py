@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, case
+from sqlalchemy import Column, DateTime, Integer, String, Table, bindparam, case
+from sqlalchemy.engine import Connection
 
 from .db import Database, metadata
 
@@ -28,24 +29,33 @@ class RateLimiter:
         self.db = db
         self.limit = limit  # 0: no limit
         self.window = timedelta(seconds=window_seconds)
+        self._count = self._count_statement(db)
 
     def hit(self, phone_hash: str, now: datetime) -> str:
         """Count one text from this number: ANSWER it, send the one NOTICE, or stay QUIET."""
+        with self.db.begin(durable=False) as conn:
+            return self.hit_in(conn, phone_hash, now)
+
+    def hit_in(self, conn: Connection, phone_hash: str, now: datetime) -> str:
+        """hit(), inside a transaction the caller has open."""
         if self.limit <= 0:
             return ANSWER
-        hits = self._count(phone_hash, now.astimezone(timezone.utc))
+        now = now.astimezone(timezone.utc)
+        hits = conn.execute(self._count, {"phone_hash": phone_hash, "now": now,
+                                          "opened_after": now - self.window}).scalar_one()
         if hits <= self.limit:
             return ANSWER
         return NOTICE if hits == self.limit + 1 else QUIET
 
-    def _count(self, phone_hash: str, now: datetime) -> int:
-        """One atomic statement: open a window or add to the current one; the count after."""
-        statement = self.db.upsert_insert(sms_rate).values(phone_hash=phone_hash, window_start=now, hits=1)
-        window_open = sms_rate.c.window_start > now - self.window
-        statement = statement.on_conflict_do_update(
+    @staticmethod
+    def _count_statement(db: Database):
+        """One atomic statement, built once: open a window or add to the current one; the count
+        after."""
+        statement = db.upsert_insert(sms_rate).values(phone_hash=bindparam("phone_hash"),
+                                                       window_start=bindparam("now"), hits=1)
+        window_open = sms_rate.c.window_start > bindparam("opened_after", type_=sms_rate.c.window_start.type)
+        return statement.on_conflict_do_update(
             index_elements=[sms_rate.c.phone_hash],
             set_={"hits": case((window_open, sms_rate.c.hits + 1), else_=1),
                   "window_start": case((window_open, sms_rate.c.window_start), else_=statement.excluded.window_start)},
         ).returning(sms_rate.c.hits)
-        with self.db.begin() as conn:
-            return conn.execute(statement).scalar_one()

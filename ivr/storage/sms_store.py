@@ -2,13 +2,28 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..engine.state import State, dialog_data, with_dialog
 from .db import Database, as_utc, sms_optouts, sms_sessions
 from .optout_spool import OptOutSpool
+from .rate_limit import ANSWER, RateLimiter
+
+# Built once: the statements every text runs (building them cost more than running them).
+_STATE = select(sms_sessions).where(sms_sessions.c.phone_hash == bindparam("phone_hash"))
+_OPTED_OUT = select(sms_optouts.c.opted_out).where(sms_optouts.c.phone_hash == bindparam("phone_hash"))
+
+
+class Arrival(NamedTuple):
+    """What the database knows of a number as its text arrives."""
+
+    state: State | None  # where the texter is (None: nowhere yet, or their place expired)
+    opted_out: bool
+    verdict: str  # the rate limiter's: ANSWER, NOTICE or QUIET
 
 
 class SmsStore:
@@ -17,15 +32,21 @@ class SmsStore:
         self.ttl = timedelta(minutes=session_minutes)
         self.spool = spool  # opt-outs that came while the database was down
 
+    def arrive(self, phone_hash: str, now: datetime, limiter: RateLimiter | None = None) -> Arrival:
+        """Count the text with the limiter (if given) and read where the texter is and whether
+        they opted out: one transaction, as each text's first step."""
+        self._replay_spool()
+        with self.db.begin(durable=False) as conn:
+            verdict = limiter.hit_in(conn, phone_hash, now) if limiter is not None else ANSWER
+            return Arrival(self._state(conn, phone_hash, now), self._opted_out(conn, phone_hash), verdict)
+
     def load_state(self, phone_hash: str, now: datetime) -> State | None:
-        with self.db.begin() as conn:
-            row = conn.execute(select(sms_sessions).where(sms_sessions.c.phone_hash == phone_hash)).first()
-        if row is None or as_utc(row.expires_at) <= now:
-            return None
-        return with_dialog(State(row.node, row.lang, row.misses), row.data)
+        with self.db.begin(durable=False) as conn:
+            return self._state(conn, phone_hash, now)
 
     def save_state(self, phone_hash: str, state: State, now: datetime) -> None:
-        with self.db.begin() as conn:
+        """Where the texter is now (not flushed to disk: a power cut may cost them one step)."""
+        with self.db.begin(durable=False) as conn:
             self.db.upsert(conn, sms_sessions, {
                 "phone_hash": phone_hash, "node": state.node, "lang": state.lang,
                 "misses": state.misses, "data": dialog_data(state),
@@ -33,11 +54,24 @@ class SmsStore:
             })
 
     def is_opted_out(self, phone_hash: str) -> bool:
+        self._replay_spool()
+        with self.db.begin(durable=False) as conn:  # a read
+            return self._opted_out(conn, phone_hash)
+
+    def _replay_spool(self) -> None:
         if self.spool is not None and self.spool.pending():
             self.spool.replay(self._write_opt_out)  # before anyone is sent anything
-        with self.db.begin() as conn:
-            row = conn.execute(select(sms_optouts.c.opted_out)
-                               .where(sms_optouts.c.phone_hash == phone_hash)).first()
+
+    @staticmethod
+    def _state(conn: Connection, phone_hash: str, now: datetime) -> State | None:
+        row = conn.execute(_STATE, {"phone_hash": phone_hash}).first()
+        if row is None or as_utc(row.expires_at) <= now:
+            return None
+        return with_dialog(State(row.node, row.lang, row.misses), row.data)
+
+    @staticmethod
+    def _opted_out(conn: Connection, phone_hash: str) -> bool:
+        row = conn.execute(_OPTED_OUT, {"phone_hash": phone_hash}).first()
         return bool(row and row.opted_out)
 
     def set_opted_out(self, phone_hash: str, opted_out: bool, now: datetime) -> None:
