@@ -49,8 +49,10 @@ class Trace:
 
 @pytest.fixture
 def traced(tmp_path):
+    """An app on SQLite, whatever database the rest of the suite runs on: this is about SQLite."""
     def make(**overrides):
-        app = create_app(make_config(tmp_path, CLOCK=lambda: NOW, **overrides))
+        url = f"sqlite:///{tmp_path / 'traced.sqlite3'}"
+        app = create_app(make_config(tmp_path, CLOCK=lambda: NOW, DATABASE_URL=url, **overrides))
         app.extensions["ivr"].bookings.add_slots(NOW + timedelta(days=1), timedelta(minutes=30), 4, "", 30, NOW)
         return app, Trace(app.extensions["ivr"].db)
     return make

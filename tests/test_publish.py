@@ -17,10 +17,13 @@ import time
 import gunicorn
 import pytest
 import requests
+from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from conftest import FLOWS
 from ivr.config import PROJECT_ROOT
+from ivr.storage.db import Database
+from ivr.storage.events import events
 
 TOKEN = "publish-test-token-0123456789abcdef"
 WORKERS = 2
@@ -41,11 +44,11 @@ def _stop_with_parent():
 class Server:
     """A gunicorn subprocess and every request sent to it."""
 
-    def __init__(self, flows, tmp_path):
+    def __init__(self, flows, tmp_path, **settings):
         self.log = tmp_path / "gunicorn.log"
         env = {**os.environ, "IVR_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": "publish-secret",
                "FLOWS_DIR": str(flows), "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}",
-               "OUTBOX_WORKER": "0", "PUBLIC_BASE_URL": "", "TWILIO_VERIFY_SIGNATURES": "1"}
+               "OUTBOX_WORKER": "0", "PUBLIC_BASE_URL": "", "TWILIO_VERIFY_SIGNATURES": "1", **settings}
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "app:app", "--workers", str(WORKERS), "--bind", "127.0.0.1:0",
@@ -172,3 +175,16 @@ def test_an_edit_is_published_to_every_worker_and_a_broken_one_never_is(server):
     log = server.log.read_text(errors="replace")
     assert log.count("flow edit refused") == WORKERS  # each worker logs it once
     print(f"\npublish: switched in {took:.2f} s; {server.sent} requests, {server.failed} failed")
+
+
+def test_steps_queued_in_the_workers_are_written_when_gunicorn_stops(tmp_path):
+    """Steps wait in each worker's memory (EVENTS_FLUSH_SECONDS); a normal stop writes them."""
+    running = Server(FLOWS, tmp_path, EVENTS_FLUSH_SECONDS="3600")
+    try:
+        for _ in range(12):
+            assert EMERGENCY in running.call()
+    finally:
+        running.stop()
+    assert running.process.returncode == 0 and running.failed == 0
+    with Database(f"sqlite:///{tmp_path / 'ivr.sqlite3'}").begin(durable=False) as conn:
+        assert conn.execute(select(func.count()).select_from(events)).scalar() == 12

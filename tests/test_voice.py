@@ -159,3 +159,23 @@ def test_a_stale_or_tampered_step_url_still_gets_a_menu(signer, query):
     response = signer.post(f"/voice/step?{query}", {"CallSid": "CA1", "Digits": "1"})
     assert response.status_code == 200
     assert gathers(response.data) or verbs(response.data)[-1].tag in ("Hangup", "Dial")
+
+
+def test_a_steps_twiml_is_made_once_per_flow_and_never_kept_with_a_callers_name(flow):
+    from zoneinfo import ZoneInfo
+
+    from ivr.channels import voice_twiml
+    from ivr.engine.state import Result, State
+
+    zone, number = ZoneInfo("America/New_York"), "+15025550199"
+    voice_twiml._document.cache_clear()
+    menu = Result(State("main", "en"), "option")
+    first = voice_twiml.document(flow, menu, number, zone)
+    assert first == str(voice_twiml.render(flow, menu, number, zone))
+    assert voice_twiml.document(flow, Result(State("main", "en"), "option"), number, zone) is first
+    assert voice_twiml._document.cache_info().hits == 1
+    assert voice_twiml.document(flow, Result(State("main", "es"), "option"), number, zone) != first
+
+    named = Result(State("main", "en", name="Maria Gonzalez"), "option")
+    assert voice_twiml.document(flow, named, number, zone) == str(voice_twiml.render(flow, named, number, zone))
+    assert voice_twiml._document.cache_info().currsize == 2  # the named one was not kept
