@@ -57,7 +57,7 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
 def _opt(flow: Flow, store: SmsStore, who: str, opt_out: bool, now: datetime) -> Reply:
     """Record an opt-out or opt-in (kept on disk if the database is down: never lost)."""
     try:
-        state, was_out = store.load_state(who, now), store.is_opted_out(who)
+        state, was_out, _ = store.arrive(who, now)  # one read, not counted by the throttle
     except SQLAlchemyError:
         state, was_out = None, False
     store.set_opted_out(who, opt_out, now)
