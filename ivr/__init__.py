@@ -7,14 +7,16 @@ from pathlib import Path
 from flask import Flask, abort, request
 
 from . import config as settings
+from .webhook_flask import NoSessions, WebhookRequest
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class, app.session_interface = WebhookRequest, NoSessions()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.from_env(app.instance_path))
     app.config.update(overrides or {})
-    _configure_logging(app)
+    _configure_logging(app.config["LOG_LEVEL"])
     for warning in settings.check(app.config):
         app.logger.warning(warning)
 
@@ -76,10 +78,10 @@ def _refuse_oversized() -> None:
         abort(413)
 
 
-def _configure_logging(app: Flask) -> None:
+def _configure_logging(level: str) -> None:
     logger = logging.getLogger("ivr")
     if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+    logger.setLevel(level)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "development-only-secret"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 MAX_REQUEST_BYTES = 64 * 1024  # a webhook body; Twilio's largest (a 1600-character Body) is far smaller
 
 
@@ -13,6 +14,13 @@ def _flag(value: str | None, default: bool) -> bool:
     if value is None or value.strip() == "":
         return default
     return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def _log_level(value: str | None) -> str:
+    level = (value or "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL={value!r}: use one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def from_env(instance_path: str) -> dict:
@@ -43,6 +51,9 @@ def from_env(instance_path: str) -> dict:
         "OUTBOX_POLL_SECONDS": float(env.get("OUTBOX_POLL_SECONDS") or 5),  # how often the worker looks
         # Steps go to the events table in a batch this often (0: each at once, in the request).
         "EVENTS_FLUSH_SECONDS": float(env.get("EVENTS_FLUSH_SECONDS") or 1),
+        # INFO: starts, reloads, warnings, errors; DEBUG adds a line for every step (the events
+        # table already records each one).
+        "LOG_LEVEL": _log_level(env.get("LOG_LEVEL")),
     }
 
 

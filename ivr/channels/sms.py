@@ -31,23 +31,20 @@ def _twiml(text: str | None) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
-def _who() -> str:
-    return phone_hash(request.form.get("From", ""), current_app.config["SECRET_KEY"])
-
-
 @bp.post("")
 def incoming_message():
-    who, now, flow = _who(), current_time(), current_flow()
+    form, config, line = request.form, current_app.config, services()
+    who, now, flow = phone_hash(form.get("From", ""), config["SECRET_KEY"]), current_time(), current_flow()
 
     def make_desk(lang: str) -> ClinicDesk:
-        return ClinicDesk(flow=flow, bookings=services().bookings, config=current_app.config,
-                          caller=request.form.get("From", ""), channel="sms", lang=lang, now=now,
-                          send_text=send_text, compose_sms=compose)
+        return ClinicDesk(flow=flow, bookings=line.bookings, config=config, caller=form.get("From", ""),
+                          channel="sms", lang=lang, now=now, send_text=send_text, compose_sms=compose)
 
-    reply, event, state = converse(flow, services().sms, who, request.form.get("Body", "")[:MAX_BODY], now,
-                            make_desk, ZoneInfo(current_app.config["CLINIC_TIMEZONE"]), services().limiter)
-    log.info("message=%s from=%s event=%s replied=%s", safe_sid(request.form.get("MessageSid", "")),
-             short_id(who), event, bool(reply))
+    reply, event, state = converse(flow, line.sms, who, form.get("Body", "")[:MAX_BODY], now, make_desk,
+                                   ZoneInfo(config["CLINIC_TIMEZONE"]), line.limiter)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("message=%s from=%s event=%s replied=%s", safe_sid(form.get("MessageSid", "")), short_id(who),
+                  event, bool(reply))
     record_text(who, event, state, now)  # the events table and /metrics; never raises
     return _twiml(reply)
 

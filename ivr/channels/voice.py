@@ -41,22 +41,23 @@ def _number(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_URL_DIGITS else None
 
 
-def _int(name: str) -> int:
-    return _number(request.args.get(name, "")) or 0
+def _int(args, name: str) -> int:
+    return _number(args.get(name, "")) or 0
 
 
-def _call_key() -> str:
-    return keyed_hash(request.form.get("CallSid", ""), current_app.config["SECRET_KEY"])
+def _call_key(form, config) -> str:
+    return keyed_hash(form.get("CallSid", ""), config["SECRET_KEY"])
 
 
-def _state(now) -> State:
+def _state(form, config, now) -> State:
     """Where the call is, from the URL Twilio was given; the caller's name from the database."""
-    offered = tuple(n for n in map(_number, request.args.get("offered", "").split("-")) if n is not None)
-    state = State(request.args.get("node", ""), request.args.get("lang", ""), _int("miss"),
-                  request.args.get("stage", ""), _int("slot"), _int("page"), offered, _int("ref"))
+    args = request.args
+    offered = tuple(n for n in map(_number, args.get("offered", "").split("-")) if n is not None)
+    state = State(args.get("node", ""), args.get("lang", ""), _int(args, "miss"), args.get("stage", ""),
+                  _int(args, "slot"), _int(args, "page"), offered, _int(args, "ref"))
     if state.stage in NAMED_STAGES:
         try:
-            draft = services().drafts.load(_call_key(), now) or {}
+            draft = services().drafts.load(_call_key(form, config), now) or {}
         except SQLAlchemyError:  # the desk will say booking is unavailable
             draft = {}
         name = draft.get("name") if isinstance(draft.get("name"), str) else ""
@@ -64,9 +65,9 @@ def _state(now) -> State:
     return state
 
 
-def _input() -> Input:
-    digits = request.form.get("Digits", "").strip()
-    speech = request.form.get("SpeechResult", "").strip()
+def _input(form) -> Input:
+    digits = form.get("Digits", "").strip()
+    speech = form.get("SpeechResult", "").strip()
     if digits:
         return Input("key", digits[:MAX_DIGITS])
     if speech:
@@ -74,46 +75,47 @@ def _input() -> Input:
     return Input("silence")
 
 
-def _desk(flow, lang: str, now) -> ClinicDesk:
-    return ClinicDesk(flow=flow, bookings=services().bookings, config=current_app.config,
-                      caller=request.form.get("From", ""), channel="voice", lang=lang, now=now,
-                      send_text=send_text, compose_sms=compose)
+def _desk(flow, form, config, lang: str, now) -> ClinicDesk:
+    return ClinicDesk(flow=flow, bookings=services().bookings, config=config, caller=form.get("From", ""),
+                      channel="voice", lang=lang, now=now, send_text=send_text, compose_sms=compose)
 
 
-def _answer(flow, result: Result, inp: Input, now) -> Response:
-    log.info("call=%s node=%s lang=%s stage=%s event=%s input=%s", safe_sid(request.form.get("CallSid", "")),
-             result.state.node, result.state.lang, result.state.stage or "-", result.event, inp.kind)
-    record_call(result, inp, now)  # the events table and /metrics; never raises
+def _answer(flow, result: Result, inp: Input, form, config, now) -> Response:
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("call=%s node=%s lang=%s stage=%s event=%s input=%s", safe_sid(form.get("CallSid", "")),
+                  result.state.node, result.state.lang, result.state.stage or "-", result.event, inp.kind)
+    record_call(result, inp, form, config, now)  # the events table and /metrics; never raises
     if result.state.name:
         try:
-            services().drafts.save(_call_key(), {"name": result.state.name}, now)
+            services().drafts.save(_call_key(form, config), {"name": result.state.name}, now)
         except SQLAlchemyError:
             log.warning("call=%s could not keep the booking name: database unavailable",
-                        safe_sid(request.form.get("CallSid", "")))
-    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
-    return Response(voice_twiml.document(flow, result, current_app.config["TRANSFER_NUMBER"], zone),
-                    mimetype="text/xml")
+                        safe_sid(form.get("CallSid", "")))
+    zone = ZoneInfo(config["CLINIC_TIMEZONE"])
+    return Response(voice_twiml.document(flow, result, config["TRANSFER_NUMBER"], zone), mimetype="text/xml")
 
 
 @bp.post("")
 def incoming_call():
     flow, now, inp = current_flow(), current_time(), Input("start")
-    return _answer(flow, step(flow, start_state(flow), inp), inp, now)
+    return _answer(flow, step(flow, start_state(flow), inp), inp, request.form, current_app.config, now)
 
 
 @bp.post("/step")
 def gathered():
-    flow, now, inp = current_flow(), current_time(), _input()
-    state = _state(now)
-    return _answer(flow, step(flow, state, inp, desk=_desk(flow, state.lang, now)), inp, now)
+    flow, now, form, config = current_flow(), current_time(), request.form, current_app.config
+    inp, state = _input(form), _state(form, config, now)
+    return _answer(flow, step(flow, state, inp, desk=_desk(flow, form, config, state.lang, now)), inp, form, config,
+                   now)
 
 
 @bp.post("/node")
 def show_node():
     """Present a node afresh (after a failed transfer, or a redirect)."""
-    flow, now, inp = current_flow(), current_time(), Input("start")
-    state = sanitize(flow, _state(now))
-    return _answer(flow, arrive(flow, state, state.node, "show", _desk(flow, state.lang, now)), inp, now)
+    flow, now, inp, form, config = current_flow(), current_time(), Input("start"), request.form, current_app.config
+    state = sanitize(flow, _state(form, config, now))
+    return _answer(flow, arrive(flow, state, state.node, "show", _desk(flow, form, config, state.lang, now)), inp,
+                   form, config, now)
 
 
 @bp.post("/dial-done")

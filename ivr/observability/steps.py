@@ -8,8 +8,6 @@ import logging
 from datetime import datetime
 from typing import Callable
 
-from flask import current_app, request
-
 from ..engine.state import Input, Result, State
 from ..privacy import keyed_hash, phone_hash
 from ..services import current_flow, services
@@ -19,14 +17,13 @@ from .metrics import count_step
 log = logging.getLogger("ivr.events")
 
 
-def record_call(result: Result, inp: Input, now: datetime) -> None:
-    """A step of a call, as the voice webhook answers it. The call is known by a keyed hash of
-    its CallSid (the key of its booking draft too)."""
+def record_call(result: Result, inp: Input, form, config, now: datetime) -> None:
+    """A step of a call, as the voice webhook answers it (`form`: Twilio's fields). The call is
+    known by a keyed hash of its CallSid (the key of its booking draft too)."""
     def build() -> Step:
-        secret, state = current_app.config["SECRET_KEY"], result.state
-        return Step("voice", keyed_hash(request.form.get("CallSid", ""), secret),
-                    phone_hash(request.form.get("From", ""), secret), state.node, state.stage, inp.kind,
-                    result.event, state.lang)
+        secret, state = config["SECRET_KEY"], result.state
+        return Step("voice", keyed_hash(form.get("CallSid", ""), secret), phone_hash(form.get("From", ""), secret),
+                    state.node, state.stage, inp.kind, result.event, state.lang)
 
     _record("voice", build, now)
 
