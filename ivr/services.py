@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
 from .flow import Flow
 from .flow.source import FlowSource
-from .observability.event_writer import EventWriter
 from .storage.bookings import BookingStore
 from .storage.call_drafts import CallDrafts
 from .storage.db import Database, utcnow
 from .storage.outbox import Outbox
 from .storage.rate_limit import RateLimiter
 from .storage.sms_store import SmsStore
+
+if TYPE_CHECKING:  # the observability package's endpoints import this module
+    from .observability.event_writer import EventWriter
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from functools import lru_cache
 
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 
@@ -23,13 +22,28 @@ _LOOKALIKES = str.maketrans({
 })
 
 
-@lru_cache(maxsize=4096)  # a reply is a few hundred characters from a few hundred texts: cheap to remember
+def _alphabet() -> tuple[frozenset[str], frozenset[str]]:
+    """GSM-7's characters, as the codec has them: those of one septet, and the extension
+    table's (an escape and a septet: they count twice towards a part's length)."""
+    candidates = {chr(0x1b)}
+    for septet in range(128):
+        for raw in (bytes([septet]), bytes([0x1b, septet])):
+            try:
+                candidates.add(raw.decode("gsm03.38"))
+            except UnicodeDecodeError:
+                pass
+    lengths = {ch: len(ch.encode("gsm03.38")) for ch in candidates if len(ch) == 1}
+    return (frozenset(ch for ch, n in lengths.items() if n == 1),
+            frozenset(ch for ch, n in lengths.items() if n == 2))
+
+
+# Looked up in sets: the codec encodes a character at a time in Python, too slow for every reply.
+GSM7_BASIC, GSM7_EXTENDED = _alphabet()
+GSM7 = GSM7_BASIC | GSM7_EXTENDED
+
+
 def is_gsm7(text: str) -> bool:
-    try:
-        text.encode("gsm03.38")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return GSM7.issuperset(text)
 
 
 def non_gsm7(text: str) -> list[tuple[int, str]]:
@@ -40,6 +54,8 @@ def non_gsm7(text: str) -> list[tuple[int, str]]:
 def to_gsm7(text: str) -> str:
     """Replace what GSM-7 lacks with its nearest plain form: curly quotes, dashes, á í ó ú."""
     text = text.translate(_LOOKALIKES)
+    if is_gsm7(text):  # nearly always (flow texts are checked by the linter): no character to look at
+        return text
     out = []
     for ch in text:
         if is_gsm7(ch):
@@ -50,11 +66,10 @@ def to_gsm7(text: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=1024)
 def segments(text: str) -> int:
     """How many billed parts Twilio sends this text as."""
     if is_gsm7(text):
-        units, single, multi = len(text.encode("gsm03.38")), GSM_SINGLE, GSM_MULTI
+        units, single, multi = len(text) + sum(map(GSM7_EXTENDED.__contains__, text)), GSM_SINGLE, GSM_MULTI
     else:
         units, single, multi = len(text.encode("utf-16-le")) // 2, UCS2_SINGLE, UCS2_MULTI
     return 1 if units <= single else math.ceil(units / multi)

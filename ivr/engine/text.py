@@ -10,8 +10,10 @@ _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 def normalize(text: str) -> str:
     """Lower case, accents and apostrophes dropped, punctuation to spaces: "¡Español!" -> "espanol"."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text or ""
+    if not text.isascii():  # ASCII has no accents to drop (and is most of what comes in)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _APOSTROPHES.sub("", text.lower())
     return _NOT_WORD.sub(" ", text).strip()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, insert, literal, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..privacy import normalize_number, phone_hash
@@ -98,12 +98,25 @@ _BOOKED_NOW = exists().where(bookings.c.slot_id == slots.c.id, bookings.c.status
 _BOOKING_ROWS = (select(bookings, slots.c.starts_at, slots.c.minutes, slots.c.label)
                  .join(slots, slots.c.id == bookings.c.slot_id))
 _BY_TIME = (slots.c.starts_at, slots.c.id)
+_BOOKING_COLUMNS = ("phone", "phone_hash", "name", "channel", "lang", "status", "created_at")
+# One INSERT ... SELECT: the row goes in only if the slot is live as it does.
+_BOOK = insert(bookings).from_select(
+    ["slot_id", *_BOOKING_COLUMNS],
+    select(slots.c.id, *(bindparam(k, type_=bookings.c[k].type) for k in _BOOKING_COLUMNS))
+    .where(slots.c.id == bindparam("slot_id"), slots.c.removed.is_(False),
+           slots.c.starts_at > bindparam("now", type_=slots.c.starts_at.type))
+    .with_for_update(read=True)  # PostgreSQL: a removal of the slot waits for this booking
+).returning(bookings.c.id)
+_BOOKING = _BOOKING_ROWS.where(bookings.c.id == bindparam("booking_id"))
 
 
 class BookingStore:
     def __init__(self, db: Database, secret: str):
         self.db = db
         self.secret = secret
+        # A confirmation's statements run on the driver (see driver.py): it is the line's
+        # busiest write.
+        self._book, self._booking = db.prepare(_BOOK), db.prepare(_BOOKING)
 
     # ---- slots -------------------------------------------------------------------------------
 
@@ -220,22 +233,19 @@ class BookingStore:
             raise ValueError(f"channel must be one of {', '.join(CHANNELS)} (got {channel!r})")
         _check_lang(lang)
         now = utc(now, "now")
-        values = {"phone": number, "phone_hash": phone_hash(number, self.secret), "name": clean_text(name),
-                  "channel": channel, "lang": lang, "status": BOOKED, "created_at": now}
-        live_slot = (select(slots.c.id, *(literal(v, bookings.c[k].type) for k, v in values.items()))
-                     .where(slots.c.id == slot_id, slots.c.removed.is_(False), slots.c.starts_at > now)
-                     .with_for_update(read=True))  # PostgreSQL: a removal waits for this booking
-        statement = insert(bookings).from_select(["slot_id", *values], live_slot).returning(bookings.c.id)
+        values = {"slot_id": slot_id, "now": now, "phone": number, "phone_hash": phone_hash(number, self.secret),
+                  "name": clean_text(name), "channel": channel, "lang": lang, "status": BOOKED, "created_at": now}
         try:
-            with self.db.begin() as conn:
-                booking_id = conn.execute(statement).scalar()
+            with self.db.driver_begin() as tx:
+                inserted = tx.first(self._book, values)
+                row = tx.first(self._booking, {"booking_id": inserted.id}) if inserted else None
         except IntegrityError:
             return None  # someone else's confirmation of this slot got in first
-        return self.booking(booking_id) if booking_id is not None else None
+        return _booking(row) if row else None
 
     def booking(self, booking_id: int) -> Booking | None:
-        with self.db.begin() as conn:
-            row = conn.execute(_BOOKING_ROWS.where(bookings.c.id == booking_id)).first()
+        with self.db.driver_begin(durable=False) as tx:  # a read
+            row = tx.first(self._booking, {"booking_id": booking_id})
         return _booking(row) if row else None
 
     def next_booking(self, phone_hash: str, now: datetime) -> Booking | None:

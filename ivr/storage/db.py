@@ -11,6 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from .driver import DriverTransaction, Prepared
+
 metadata = MetaData()
 
 sms_sessions = Table(
@@ -137,6 +139,8 @@ class Database:
         self.url = url
         self.sqlite = url.startswith("sqlite")
         self._upserts: dict[tuple[str, tuple[str, ...]], object] = {}
+        self._prepared: dict[int, Prepared] = {}
+        self._keep: list = []
         if url.startswith("sqlite"):
             self.engine: Engine = create_engine(
                 url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
@@ -171,6 +175,62 @@ class Database:
                     except DBAPIError:
                         pass  # the connection stays at FULL: slower, never less safe
 
+    def prepare(self, statement) -> Prepared:
+        """The statement compiled once for this database, for driver_begin()'s transactions."""
+        prepared = self._prepared.get(id(statement))
+        if prepared is None:
+            prepared = Prepared(statement, self.engine.dialect)
+            self._prepared[id(statement)] = prepared
+            self._keep.append(statement)  # its id stays its own while the cache holds it
+        return prepared
+
+    @contextmanager
+    def driver_begin(self, durable: bool = True) -> Iterator[DriverTransaction]:
+        """begin() for the hot paths: a transaction on the driver's own connection, from the same
+        pool, running Prepared statements (see driver.py). Commits, or rolls back on error; the
+        errors are SQLAlchemy's; a connection found dead is dropped from the pool."""
+        dbapi_error = self.engine.dialect.dbapi.Error
+        try:
+            raw = self.engine.raw_connection()
+        except dbapi_error as error:  # the pool hands the driver's connect error on as it is
+            raise DBAPIError.instance(None, None, error, dbapi_error, hide_parameters=True) from error
+        switch, cursor = durable and self.sqlite, None
+        try:
+            try:
+                if switch:
+                    raw.driver_connection.execute(SAFE)
+                cursor = raw.cursor()
+                yield DriverTransaction(cursor, dbapi_error)
+                raw.commit()
+            except dbapi_error as error:  # the pragma or the commit
+                raise DBAPIError.instance("COMMIT", None, error, dbapi_error, hide_parameters=True) from error
+        except BaseException as error:
+            self._abandon(raw, cursor, getattr(error, "orig", error))
+            raise
+        finally:
+            if switch and raw.dbapi_connection is not None:
+                try:
+                    raw.driver_connection.execute(FAST)
+                except dbapi_error:
+                    pass  # the connection stays at FULL: slower, never less safe
+            if cursor is not None:
+                try:
+                    cursor.close()
+                except dbapi_error:
+                    pass
+            raw.close()  # back to the pool
+
+    def _abandon(self, raw, cursor, error: BaseException) -> None:
+        """Roll back a failed transaction, or drop its connection when it died."""
+        dialect = self.engine.dialect
+        try:
+            if isinstance(error, dialect.dbapi.Error) and dialect.is_disconnect(error, raw.dbapi_connection, cursor):
+                raw.invalidate(error)
+            else:
+                raw.rollback()
+        except Exception:  # noqa: BLE001 - cannot even roll back: the connection is no use
+            raw.invalidate()
+
     def _pragma(self, conn: Connection, statement: str) -> None:
         """A setting on the driver's own connection: not a statement of any transaction. Its
         errors are SQLAlchemy's, like every other database error the callers handle."""
@@ -187,9 +247,9 @@ class Database:
 
     def upsert(self, conn: Connection, table: Table, values: dict) -> None:
         """Insert a row, or update it where its primary key exists (atomic on both databases)."""
-        conn.execute(self._upsert_statement(table, tuple(values)), values)
+        conn.execute(self.upsert_statement(table, tuple(values)), values)
 
-    def _upsert_statement(self, table: Table, columns: tuple[str, ...]):
+    def upsert_statement(self, table: Table, columns: tuple[str, ...]):
         """Built once for each table and set of columns: building it cost more than running it."""
         statement = self._upserts.get((table.name, columns))
         if statement is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from ..privacy import normalize_number, phone_hash
@@ -22,6 +22,9 @@ UNSENT = ("pending", "sending")
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 3600
 MAX_ATTEMPTS = 10  # 30 s, 1, 2, 4, 8, 16, 32 min, then hourly: about 4 hours of trying
+_QUEUED = ("to_number", "to_hash", "body", "kind", "status", "attempts", "next_attempt_at", "last_error",
+           "created_at", "updated_at")
+_ENQUEUE = outbox.insert().values({name: bindparam(name) for name in _QUEUED}).returning(outbox.c.id)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -59,6 +62,7 @@ class Outbox:
         self.sms = sms_store
         self.secret = secret
         self.max_attempts = max_attempts
+        self._enqueue = db.prepare(_ENQUEUE)  # on the driver (see driver.py): a webhook waits for it
 
     def enqueue(self, to_number: str, body: str, kind: str, now: datetime) -> int | None:
         """Record a text to send. Returns its id, or None when the number has opted out: the
@@ -66,12 +70,12 @@ class Outbox:
         number = normalize_number(to_number)
         to_hash = phone_hash(number, self.secret)
         status = "blocked" if self.sms.is_opted_out(to_hash) else "pending"
-        with self.db.begin() as conn:
-            row_id = conn.execute(outbox.insert().values(
-                to_number=number, to_hash=to_hash, body=body, kind=kind, status=status, attempts=0,
-                next_attempt_at=now, last_error="opted out" if status == "blocked" else None,
-                created_at=now, updated_at=now,
-            )).inserted_primary_key[0]
+        with self.db.driver_begin() as tx:
+            row_id = tx.first(self._enqueue, {
+                "to_number": number, "to_hash": to_hash, "body": body, "kind": kind, "status": status, "attempts": 0,
+                "next_attempt_at": now, "last_error": "opted out" if status == "blocked" else None,
+                "created_at": now, "updated_at": now,
+            }).id
         return row_id if status == "pending" else None
 
     def is_opted_out(self, message: OutboxMessage) -> bool:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, bindparam, case
-from sqlalchemy.engine import Connection
 
 from .db import Database, metadata
+from .driver import DriverTransaction
 
 sms_rate = Table(
     "sms_rate", metadata,
@@ -29,20 +29,20 @@ class RateLimiter:
         self.db = db
         self.limit = limit  # 0: no limit
         self.window = timedelta(seconds=window_seconds)
-        self._count = self._count_statement(db)
+        self._count = db.prepare(self._count_statement(db))
 
     def hit(self, phone_hash: str, now: datetime) -> str:
         """Count one text from this number: ANSWER it, send the one NOTICE, or stay QUIET."""
-        with self.db.begin(durable=False) as conn:
-            return self.hit_in(conn, phone_hash, now)
+        with self.db.driver_begin(durable=False) as tx:
+            return self.hit_in(tx, phone_hash, now)
 
-    def hit_in(self, conn: Connection, phone_hash: str, now: datetime) -> str:
+    def hit_in(self, tx: DriverTransaction, phone_hash: str, now: datetime) -> str:
         """hit(), inside a transaction the caller has open."""
         if self.limit <= 0:
             return ANSWER
         now = now.astimezone(timezone.utc)
-        hits = conn.execute(self._count, {"phone_hash": phone_hash, "now": now,
-                                          "opened_after": now - self.window}).scalar_one()
+        hits = tx.first(self._count, {"phone_hash": phone_hash, "now": now,
+                                      "opened_after": now - self.window}).hits
         if hits <= self.limit:
             return ANSWER
         return NOTICE if hits == self.limit + 1 else QUIET

@@ -5,17 +5,18 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..engine.state import State, dialog_data, with_dialog
 from .db import Database, as_utc, sms_optouts, sms_sessions
+from .driver import DriverTransaction
 from .optout_spool import OptOutSpool
 from .rate_limit import ANSWER, RateLimiter
 
-# Built once: the statements every text runs (building them cost more than running them).
+# The statements every text runs, built once and run on the driver (see driver.py).
 _STATE = select(sms_sessions).where(sms_sessions.c.phone_hash == bindparam("phone_hash"))
 _OPTED_OUT = select(sms_optouts.c.opted_out).where(sms_optouts.c.phone_hash == bindparam("phone_hash"))
+_STATE_COLUMNS = ("phone_hash", "node", "lang", "misses", "data", "updated_at", "expires_at")
 
 
 class Arrival(NamedTuple):
@@ -31,23 +32,25 @@ class SmsStore:
         self.db = db
         self.ttl = timedelta(minutes=session_minutes)
         self.spool = spool  # opt-outs that came while the database was down
+        self._read_state, self._read_opted_out = db.prepare(_STATE), db.prepare(_OPTED_OUT)
+        self._write_state = db.prepare(db.upsert_statement(sms_sessions, _STATE_COLUMNS))
 
     def arrive(self, phone_hash: str, now: datetime, limiter: RateLimiter | None = None) -> Arrival:
         """Count the text with the limiter (if given) and read where the texter is and whether
         they opted out: one transaction, as each text's first step."""
         self._replay_spool()
-        with self.db.begin(durable=False) as conn:
-            verdict = limiter.hit_in(conn, phone_hash, now) if limiter is not None else ANSWER
-            return Arrival(self._state(conn, phone_hash, now), self._opted_out(conn, phone_hash), verdict)
+        with self.db.driver_begin(durable=False) as tx:
+            verdict = limiter.hit_in(tx, phone_hash, now) if limiter is not None else ANSWER
+            return Arrival(self._state(tx, phone_hash, now), self._opted_out(tx, phone_hash), verdict)
 
     def load_state(self, phone_hash: str, now: datetime) -> State | None:
-        with self.db.begin(durable=False) as conn:
-            return self._state(conn, phone_hash, now)
+        with self.db.driver_begin(durable=False) as tx:
+            return self._state(tx, phone_hash, now)
 
     def save_state(self, phone_hash: str, state: State, now: datetime) -> None:
         """Where the texter is now (not flushed to disk: a power cut may cost them one step)."""
-        with self.db.begin(durable=False) as conn:
-            self.db.upsert(conn, sms_sessions, {
+        with self.db.driver_begin(durable=False) as tx:
+            tx.execute(self._write_state, {
                 "phone_hash": phone_hash, "node": state.node, "lang": state.lang,
                 "misses": state.misses, "data": dialog_data(state),
                 "updated_at": now, "expires_at": now + self.ttl,
@@ -55,23 +58,21 @@ class SmsStore:
 
     def is_opted_out(self, phone_hash: str) -> bool:
         self._replay_spool()
-        with self.db.begin(durable=False) as conn:  # a read
-            return self._opted_out(conn, phone_hash)
+        with self.db.driver_begin(durable=False) as tx:
+            return self._opted_out(tx, phone_hash)
 
     def _replay_spool(self) -> None:
         if self.spool is not None and self.spool.pending():
             self.spool.replay(self._write_opt_out)  # before anyone is sent anything
 
-    @staticmethod
-    def _state(conn: Connection, phone_hash: str, now: datetime) -> State | None:
-        row = conn.execute(_STATE, {"phone_hash": phone_hash}).first()
+    def _state(self, tx: DriverTransaction, phone_hash: str, now: datetime) -> State | None:
+        row = tx.first(self._read_state, {"phone_hash": phone_hash})
         if row is None or as_utc(row.expires_at) <= now:
             return None
         return with_dialog(State(row.node, row.lang, row.misses), row.data)
 
-    @staticmethod
-    def _opted_out(conn: Connection, phone_hash: str) -> bool:
-        row = conn.execute(_OPTED_OUT, {"phone_hash": phone_hash}).first()
+    def _opted_out(self, tx: DriverTransaction, phone_hash: str) -> bool:
+        row = tx.first(self._read_opted_out, {"phone_hash": phone_hash})
         return bool(row and row.opted_out)
 
     def set_opted_out(self, phone_hash: str, opted_out: bool, now: datetime) -> None:
