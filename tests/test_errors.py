@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from conftest import AUTH_TOKEN, TRANSFER_NUMBER, make_config
 from ivr import create_app
 from ivr.channels.gsm import to_gsm7
+from ivr.config import ConfigError
 from ivr.simulate.phone import Phone, Signer, Texter
 from ivr.storage.sms_store import SmsStore
 
@@ -154,3 +155,28 @@ def test_logs_never_hold_the_phone_number_or_the_message(app, client, signer, mo
     for secret in NUMBER_FORMS + [MARKER, "quokka", "marmalade"]:
         leaks = [t for t in texts if secret in t]
         assert not leaks, f"{secret!r} logged: {leaks[:3]}"
+
+
+def _step_lines(records) -> list[str]:
+    return [r.getMessage() for r in records if r.name in ("ivr.voice", "ivr.sms") and r.levelno == logging.DEBUG]
+
+
+def test_a_line_for_every_step_only_at_debug(tmp_path, caplog, monkeypatch):
+    """The events table records every step; the log has a line for each only at LOG_LEVEL=DEBUG."""
+    for level, lines in (("INFO", 0), ("DEBUG", 2)):
+        monkeypatch.setenv("LOG_LEVEL", level.lower())
+        (tmp_path / level).mkdir()
+        app = create_app(make_config(tmp_path / level))
+        caplog.clear()
+        signer = Signer(app.test_client(), AUTH_TOKEN)
+        Phone(signer).call()
+        Texter(signer).send("hi")
+        assert len(_step_lines(caplog.records)) == lines
+        assert logging.getLogger("ivr").level == getattr(logging, level)
+    logging.getLogger("ivr").setLevel(logging.INFO)
+
+
+def test_an_unknown_log_level_is_refused_with_the_choices(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+    with pytest.raises(ConfigError, match="LOG_LEVEL='LOUD': use one of DEBUG, INFO, WARNING, ERROR"):
+        create_app(make_config(tmp_path))
