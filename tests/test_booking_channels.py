@@ -1,16 +1,19 @@
 """Booking, cancelling, call-backs and "text me this" through the real webhooks and database."""
+import sqlite3
 import threading
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from booking_fakes import NOW
 from conftest import AUTH_TOKEN, TWIML_SCHEMA, make_config
 from ivr import create_app
 from ivr.simulate.phone import Phone, Signer, Texter
 from ivr.storage.db import bookings, callbacks, outbox
+from ivr.storage.outbox import Outbox
 
 CALLER = "+15025550123"
 FIRST_SLOT = NOW + timedelta(days=1)  # Wednesday December 2nd, 9:00 in New York
@@ -218,3 +221,29 @@ def test_a_withheld_caller_id_is_asked_for_a_callback_number(tmp_path):
     assert "Please enter the 10 digit phone number" in phone.say("Jane Public").text
     phone.press("5025550188")
     assert [(c.name, c.phone) for c in rows(app, callbacks)] == [("Jane Public", "+15025550188")]
+
+
+def test_a_booking_whose_confirmation_cannot_be_queued_is_not_kept(app, signer, monkeypatch):
+    """The booking and its confirmation text are one transaction: both, or neither (the caller
+    then hears that booking is unavailable, and is offered a person)."""
+    def reach_readback() -> Phone:
+        phone = Phone(signer, CALLER)
+        phone.call()
+        phone.press("1")
+        phone.say("I want to make an appointment")
+        phone.press("1")
+        phone.say("yes")
+        assert "I heard Maria Gonzalez" in phone.say("Maria Gonzalez").text
+        return phone
+
+    def queue_fails(*args, **kwargs):
+        raise OperationalError("INSERT INTO outbox", None, sqlite3.OperationalError("disk I/O error"))
+
+    phone = reach_readback()
+    monkeypatch.setattr(Outbox, "enqueue", queue_fails)
+    refused = phone.press("1")
+    assert "Sorry, booking is not available right now." in refused.text and refused.waiting == "gather"
+    assert rows(app, bookings) == [] and rows(app, outbox) == []
+    monkeypatch.undo()
+    assert "You are booked" in reach_readback().press("1").text  # the slot is still free
+    assert len(rows(app, bookings)) == len(rows(app, outbox)) == 1

@@ -496,3 +496,28 @@ def test_ivr_outbox_send_refuses_without_twilio_settings(ivr_env, monkeypatch):
     result = CliRunner().invoke(ivr_command, ["outbox", "send"])
     assert result.exit_code != 0
     assert "TWILIO_FROM_NUMBER" in result.output
+
+
+def test_a_text_queued_in_a_transaction_wakes_the_worker_only_once_it_commits(outbox_app, twilio):
+    """A booking's confirmation is queued in the booking's transaction: the worker is woken
+    after the commit (woken before, it would find nothing and sleep a whole poll)."""
+    twilio.add(**accepted())
+    app = outbox_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=60)
+    worker, box, db = running_worker(app), app.extensions["ivr"].outbox, app.extensions["ivr"].db
+    try:
+        time.sleep(0.1)  # the worker's first round is over: it now sleeps for 60 s
+        with app.app_context(), db.driver_begin() as tx:
+            row_id = send_text(NUMBER, BODY, "booking_confirmation", tx=tx)
+            time.sleep(0.3)  # not committed yet: nothing may go out
+            assert sent_bodies(twilio) == [] and tx.committed
+        assert wait_for(lambda: box.get(row_id).status == "sent")
+        assert sent_bodies(twilio) == [BODY]
+    finally:
+        worker.stop()
+
+
+def test_a_text_queued_in_a_transaction_that_rolls_back_is_never_kept_or_sent(app, box, twilio):
+    with pytest.raises(RuntimeError), app.app_context(), app.extensions["ivr"].db.driver_begin() as tx:
+        send_text(NUMBER, BODY, "booking_confirmation", tx=tx)
+        raise RuntimeError("the booking failed")
+    assert box.list() == [] and sent_bodies(twilio) == []

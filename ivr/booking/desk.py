@@ -79,13 +79,15 @@ class ClinicDesk:
     @_unavailable_on_db_error
     def book(self, slot_id: int, name: str):
         self._need_caller()
-        booking = self.bookings.book(slot_id, self.caller, name, self.channel, self.lang, self.now)
-        if booking is not None and self.channel == "voice":
-            local = booking.slot.starts_at.astimezone(self.zone)
-            body = self.flow.phrase("sms_book_confirmation", self.lang, time=written(local, self.lang),
-                                    caller=booking.name, phone=self.flow.line.clinic_phone)
-            self._send_text(self.caller, body, "booking_confirmation")
-        return booking
+        confirm = self._confirm if self.channel == "voice" else None  # a texter has it in the reply
+        return self.bookings.book(slot_id, self.caller, name, self.channel, self.lang, self.now, then=confirm)
+
+    def _confirm(self, tx, booking) -> None:
+        """The confirmation text, queued in the booking's own transaction: both or neither."""
+        local = booking.slot.starts_at.astimezone(self.zone)
+        body = self.flow.phrase("sms_book_confirmation", self.lang, time=written(local, self.lang),
+                                caller=booking.name, phone=self.flow.line.clinic_phone)
+        self._send_text(self.caller, body, "booking_confirmation", tx=tx)
 
     @_unavailable_on_db_error
     def next_booking(self):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, exists, insert, select, update
@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..privacy import normalize_number, phone_hash
 from .db import Database, as_utc, bookings, callbacks, slots, utcnow
+from .driver import DriverTransaction
 
 TEXT_MAX = 120  # a name or a label
 CHANNELS = ("voice", "sms")
@@ -221,11 +222,14 @@ class BookingStore:
 
     # ---- bookings ----------------------------------------------------------------------------
 
-    def book(self, slot_id: int, phone: str, name: str, channel: str, lang: str, now: datetime) -> Booking | None:
+    def book(self, slot_id: int, phone: str, name: str, channel: str, lang: str, now: datetime,
+             then: Callable[[DriverTransaction, Booking], object] | None = None) -> Booking | None:
         """Book the slot for this caller, or None when it is taken, removed, past or unknown.
 
         One INSERT ... SELECT: the slot must be live when the row goes in, and the partial unique
-        index lets at most one 'booked' row per slot exist, whoever else is confirming it."""
+        index lets at most one 'booked' row per slot exist, whoever else is confirming it.
+        `then(tx, booking)` runs in the same transaction (queueing the confirmation): if it
+        fails, nothing is booked."""
         number = normalize_number(phone)
         if not number or len(number) > bookings.c.phone.type.length:
             raise ValueError("the phone number is missing or too long")
@@ -238,10 +242,12 @@ class BookingStore:
         try:
             with self.db.driver_begin() as tx:
                 inserted = tx.first(self._book, values)
-                row = tx.first(self._booking, {"booking_id": inserted.id}) if inserted else None
+                booking = _booking(tx.first(self._booking, {"booking_id": inserted.id})) if inserted else None
+                if booking is not None and then is not None:
+                    then(tx, booking)
         except IntegrityError:
             return None  # someone else's confirmation of this slot got in first
-        return _booking(row) if row else None
+        return booking
 
     def booking(self, booking_id: int) -> Booking | None:
         with self.db.driver_begin(durable=False) as tx:  # a read

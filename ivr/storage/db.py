@@ -200,13 +200,17 @@ class Database:
                 if switch:
                     raw.driver_connection.execute(SAFE)
                 cursor = raw.cursor()
-                yield DriverTransaction(cursor, dbapi_error)
+                tx = DriverTransaction(cursor, dbapi_error)
+                yield tx
                 raw.commit()
             except dbapi_error as error:  # the pragma or the commit
                 raise DBAPIError.instance("COMMIT", None, error, dbapi_error, hide_parameters=True) from error
         except BaseException as error:
             self._abandon(raw, cursor, getattr(error, "orig", error))
             raise
+        else:
+            for action in tx.committed:
+                action()
         finally:
             if switch and raw.dbapi_connection is not None:
                 try:

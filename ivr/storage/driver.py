@@ -60,6 +60,11 @@ class DriverTransaction:
     def __init__(self, cursor, dbapi_error: type[Exception]):
         self._cursor = cursor
         self._dbapi_error = dbapi_error
+        self.committed: list[Callable[[], object]] = []  # run once the transaction has committed
+
+    def after_commit(self, action: Callable[[], object]) -> None:
+        """Run `action` once this transaction has committed (never if it rolls back)."""
+        self.committed.append(action)
 
     def execute(self, prepared: Prepared, values: dict) -> None:
         self._run(prepared, values, fetch=False)

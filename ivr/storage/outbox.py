@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from ..privacy import normalize_number, phone_hash
 from .db import Database, as_utc, outbox
+from .driver import DriverTransaction
 from .sms_store import SmsStore
 
 UNSENT = ("pending", "sending")
@@ -64,18 +65,25 @@ class Outbox:
         self.max_attempts = max_attempts
         self._enqueue = db.prepare(_ENQUEUE)  # on the driver (see driver.py): a webhook waits for it
 
-    def enqueue(self, to_number: str, body: str, kind: str, now: datetime) -> int | None:
+    def enqueue(self, to_number: str, body: str, kind: str, now: datetime,
+                tx: DriverTransaction | None = None) -> int | None:
         """Record a text to send. Returns its id, or None when the number has opted out: the
-        text is then recorded as 'blocked' and never sent."""
+        text is then recorded as 'blocked' and never sent. `tx`: as part of the caller's
+        transaction (a booking and its confirmation are kept together, or neither)."""
+        if tx is None:
+            self.sms.replay_spool()  # not inside a transaction: replaying writes
+            with self.db.driver_begin() as own:
+                return self.enqueue(to_number, body, kind, now, own)
+        # In the caller's transaction an opt-out still in the spool is not seen here, but the
+        # sender looks again (spool first) before it sends anything.
         number = normalize_number(to_number)
         to_hash = phone_hash(number, self.secret)
-        status = "blocked" if self.sms.is_opted_out(to_hash) else "pending"
-        with self.db.driver_begin() as tx:
-            row_id = tx.first(self._enqueue, {
-                "to_number": number, "to_hash": to_hash, "body": body, "kind": kind, "status": status, "attempts": 0,
-                "next_attempt_at": now, "last_error": "opted out" if status == "blocked" else None,
-                "created_at": now, "updated_at": now,
-            }).id
+        status = "blocked" if self.sms.opted_out_in(tx, to_hash) else "pending"
+        row_id = tx.first(self._enqueue, {
+            "to_number": number, "to_hash": to_hash, "body": body, "kind": kind, "status": status, "attempts": 0,
+            "next_attempt_at": now, "last_error": "opted out" if status == "blocked" else None,
+            "created_at": now, "updated_at": now,
+        }).id
         return row_id if status == "pending" else None
 
     def is_opted_out(self, message: OutboxMessage) -> bool:

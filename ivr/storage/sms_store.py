@@ -38,10 +38,10 @@ class SmsStore:
     def arrive(self, phone_hash: str, now: datetime, limiter: RateLimiter | None = None) -> Arrival:
         """Count the text with the limiter (if given) and read where the texter is and whether
         they opted out: one transaction, as each text's first step."""
-        self._replay_spool()
+        self.replay_spool()
         with self.db.driver_begin(durable=False) as tx:
             verdict = limiter.hit_in(tx, phone_hash, now) if limiter is not None else ANSWER
-            return Arrival(self._state(tx, phone_hash, now), self._opted_out(tx, phone_hash), verdict)
+            return Arrival(self._state(tx, phone_hash, now), self.opted_out_in(tx, phone_hash), verdict)
 
     def load_state(self, phone_hash: str, now: datetime) -> State | None:
         with self.db.driver_begin(durable=False) as tx:
@@ -57,13 +57,14 @@ class SmsStore:
             })
 
     def is_opted_out(self, phone_hash: str) -> bool:
-        self._replay_spool()
+        self.replay_spool()
         with self.db.driver_begin(durable=False) as tx:
-            return self._opted_out(tx, phone_hash)
+            return self.opted_out_in(tx, phone_hash)
 
-    def _replay_spool(self) -> None:
+    def replay_spool(self) -> None:
+        """Apply the opt-outs kept on disk while the database was down, before anyone is sent anything."""
         if self.spool is not None and self.spool.pending():
-            self.spool.replay(self._write_opt_out)  # before anyone is sent anything
+            self.spool.replay(self._write_opt_out)
 
     def _state(self, tx: DriverTransaction, phone_hash: str, now: datetime) -> State | None:
         row = tx.first(self._read_state, {"phone_hash": phone_hash})
@@ -71,7 +72,9 @@ class SmsStore:
             return None
         return with_dialog(State(row.node, row.lang, row.misses), row.data)
 
-    def _opted_out(self, tx: DriverTransaction, phone_hash: str) -> bool:
+    def opted_out_in(self, tx: DriverTransaction, phone_hash: str) -> bool:
+        """Whether the number opted out, read in a transaction the caller has open (after the
+        spool is replayed: see replay_spool)."""
         row = tx.first(self._read_opted_out, {"phone_hash": phone_hash})
         return bool(row and row.opted_out)
 
