@@ -46,17 +46,32 @@ def _unavailable_on_db_error(method):
 class ClinicDesk:
     def __init__(self, *, flow: Flow, bookings, config: dict, caller: str, channel: str, lang: str, now: datetime,
                  send_text, compose_sms):
+        # Made for every step, used by few (booking and person nodes): what it works out from
+        # the caller and the settings waits until asked.
         self.flow, self.bookings, self.now = flow, bookings, now
-        self.caller = normalize_number(caller)
+        self._raw_caller, self._config = caller, config
         self._secret = config["SECRET_KEY"]
-        # A withheld or odd caller ID cannot be texted a confirmation, and would share its
-        # bookings with every other such caller: booking by phone then offers a person instead.
-        self.caller_known = bool(USABLE_NUMBER.match(self.caller)) and self.caller not in WITHHELD
         self.channel, self.lang = channel, lang
-        self.zone = ZoneInfo(config["CLINIC_TIMEZONE"])
-        self.office = office_hours(config["OFFICE_HOURS"], config["CLINIC_TIMEZONE"])
         self.offers_callback = channel == "voice"
         self._send_text, self._compose_sms = send_text, compose_sms
+
+    @cached_property
+    def caller(self) -> str:
+        return normalize_number(self._raw_caller)
+
+    @cached_property
+    def caller_known(self) -> bool:
+        # A withheld or odd caller ID cannot be texted a confirmation, and would share its
+        # bookings with every other such caller: booking by phone then offers a person instead.
+        return bool(USABLE_NUMBER.match(self.caller)) and self.caller not in WITHHELD
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self._config["CLINIC_TIMEZONE"])
+
+    @cached_property
+    def office(self) -> OfficeHours:
+        return office_hours(self._config["OFFICE_HOURS"], self._config["CLINIC_TIMEZONE"])
 
     @cached_property
     def caller_hash(self) -> str:  # only when booking needs it: most steps of a call never do
