@@ -168,17 +168,27 @@ class Source:
         if not self.requests:
             raise ValueError("no requests to send")
         self._next: Iterator[bytes] = iter(self.requests) if once else itertools.cycle(self.requests)
+        self.sent = 0
+        # Requests sent once may go at most a quarter to the warm-up, so a fast server cannot
+        # use them all up before the measuring starts.
+        self.warmup_limit = max(1, len(self.requests) // 4) if once else None
 
     def next(self) -> bytes | None:
-        return next(self._next, None)
+        request = next(self._next, None)
+        self.sent += request is not None
+        return request
+
+    @property
+    def warmup_spent(self) -> bool:
+        return self.warmup_limit is not None and self.sent >= self.warmup_limit
 
 
 async def _drive(host: str, port: int, source: Source, connections: int, duration: float, warmup: float,
                  expect: bytes | None, run: Run, rate: float | None) -> None:
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
-    measure_from, deadline = started + warmup, started + warmup + duration
-    last_done = [measure_from]
+    window = [started + warmup, started + warmup + duration]  # measured from, deadline
+    last_done = [window[0]]
     schedule = itertools.count()  # paced: request i is due at started + i / rate
 
     async def next_start() -> float:
@@ -194,20 +204,23 @@ async def _drive(host: str, port: int, source: Source, connections: int, duratio
         return due
 
     def failed(reason: str, t0: float) -> None:
-        if t0 >= measure_from:
+        if t0 >= window[0]:
             run.errors += 1
             run.first_error = run.first_error or reason
 
     async def one_connection() -> None:
         conn: _Connection | None = None
         try:
-            while time.perf_counter() < deadline:
+            while time.perf_counter() < window[1]:
                 t0 = await next_start()
-                if t0 >= deadline:
+                if t0 >= window[1]:
                     return
                 request = source.next()
                 if request is None:
                     return
+                if source.warmup_spent and t0 < window[0]:  # the warm-up ends here
+                    window[:] = [t0, t0 + duration]
+                    last_done[0] = t0
                 try:
                     if conn is None or conn.closed:
                         _, conn = await asyncio.wait_for(
@@ -224,7 +237,7 @@ async def _drive(host: str, port: int, source: Source, connections: int, duratio
                 if response.close:  # the server ends the connection (gunicorn's sync workers do)
                     conn.transport.close()
                     conn = None
-                if t0 < measure_from or t1 > deadline:
+                if t0 < window[0] or t1 > window[1]:
                     continue  # warm-up, or finished after the window closed
                 run.statuses[response.status] += 1
                 last_done[0] = max(last_done[0], t1)
@@ -240,8 +253,8 @@ async def _drive(host: str, port: int, source: Source, connections: int, duratio
 
     await asyncio.gather(*(one_connection() for _ in range(connections)))
     # The window ends at the deadline, or at the last answer when the requests ran out first.
-    ran_out = time.perf_counter() < deadline
-    run.window = max(0.0, (last_done[0] if ran_out else deadline) - measure_from)
+    ran_out = time.perf_counter() < window[1]
+    run.window = max(0.0, (last_done[0] if ran_out else window[1]) - window[0])
 
 
 def drive(name: str, host: str, port: int, source: Source, connections: int, duration: float,

@@ -24,11 +24,12 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 READY_TIMEOUT = 60.0  # seconds for the server to answer its first request
 STOP_TIMEOUT = 15.0  # seconds for a graceful stop before the process group is killed
 
-# Chosen for 2 cores (see bench/README.md): one process per core, threads to overlap the
-# little waiting a request does (SQLite commits, socket writes), keep-alive for the driver.
+# Chosen for 2 cores (see bench/README.md): one process per core, one thread each (more threads
+# measured slower: a request here mostly computes, and threads add switching), gthread for
+# keep-alive connections, as Twilio's are.
 WORKERS = 2
 WORKER_CLASS = "gthread"
-THREADS = 4
+THREADS = 1
 
 # Settings the app reads from the environment: the ones in the caller's shell must not leak in.
 APP_VARIABLES = ("IVR_ENV", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER", "OUTBOX_WORKER",
@@ -81,7 +82,7 @@ class GunicornSettings:
         return " ".join(parts)
 
     def describe(self) -> str:
-        threads = f" x {self.threads} threads" if self.worker_class == "gthread" else ""
+        threads = f" x {self.threads} thread{'s' if self.threads != 1 else ''}" if self.worker_class == "gthread" else ""
         return f"{self.workers} workers ({self.worker_class}{threads})"
 
 

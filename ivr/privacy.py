@@ -5,9 +5,15 @@ import hmac
 import re
 
 
+_NOT_DIGIT = re.compile(r"\D")
+_E164 = re.compile(r"\+?[0-9]+")  # what Twilio sends nearly always: already normal
+
+
 def normalize_number(number: str) -> str:
     number = (number or "").strip()
-    digits = re.sub(r"\D", "", number)
+    if _E164.fullmatch(number):
+        return number
+    digits = _NOT_DIGIT.sub("", number)
     return ("+" if number.startswith("+") else "") + digits if digits else number
 
 

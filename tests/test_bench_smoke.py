@@ -68,3 +68,45 @@ def test_the_driver_talks_to_loopback_only():
     for address in ("10.0.0.1", "192.168.1.10", "8.8.8.8"):
         with pytest.raises(ValueError):
             loadgen.check_loopback(address)
+
+
+def test_requests_sent_once_keep_three_quarters_for_the_measured_window():
+    """A fast server must not use up a booking scenario's prepared requests in the warm-up: the
+    warm-up ends once a quarter of them are sent, and the rest are measured."""
+    import asyncio
+    import threading
+
+    async def answer(reader, writer):
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()  # the driver is done
+
+    ready, stop = threading.Event(), threading.Event()
+    port = []
+
+    def serve():
+        async def main():
+            server = await asyncio.start_server(answer, "127.0.0.1", 0)
+            port.append(server.sockets[0].getsockname()[1])
+            ready.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+            server.close()
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    ready.wait(5)
+    try:
+        request = loadgen.build_request("GET", "/", "127.0.0.1", port[0], None, {})
+        source = loadgen.Source([request] * 200, once=True)
+        run = loadgen.drive("once", "127.0.0.1", port[0], source, 2, duration=5.0, warmup=5.0)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert source.sent == 200
+    assert run.total == 200 and len(run.latencies) >= 150  # at most a quarter warmed up
+    assert run.errors == 0 and run.window > 0
