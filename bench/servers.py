@@ -82,7 +82,8 @@ class GunicornSettings:
         return " ".join(parts)
 
     def describe(self) -> str:
-        threads = f" x {self.threads} thread{'s' if self.threads != 1 else ''}" if self.worker_class == "gthread" else ""
+        plural = "s" if self.threads != 1 else ""
+        threads = f" x {self.threads} thread{plural}" if self.worker_class == "gthread" else ""
         return f"{self.workers} workers ({self.worker_class}{threads})"
 
 
