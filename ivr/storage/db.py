@@ -176,7 +176,9 @@ class Database:
                         pass  # the connection stays at FULL: slower, never less safe
 
     def prepare(self, statement) -> Prepared:
-        """The statement compiled once for this database, for driver_begin()'s transactions."""
+        """The statement compiled once for this database, for driver_begin()'s transactions.
+        Kept for the life of the process: only for statements built once (module constants,
+        what a store builds in its constructor), never one built per request."""
         prepared = self._prepared.get(id(statement))
         if prepared is None:
             prepared = Prepared(statement, self.engine.dialect)
