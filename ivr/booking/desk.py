@@ -50,7 +50,6 @@ class ClinicDesk:
         # the caller and the settings waits until asked.
         self.flow, self.bookings, self.now = flow, bookings, now
         self._raw_caller, self._config = caller, config
-        self._secret = config["SECRET_KEY"]
         self.channel, self.lang = channel, lang
         self.offers_callback = channel == "voice"
         self._send_text, self._compose_sms = send_text, compose_sms
@@ -75,7 +74,7 @@ class ClinicDesk:
 
     @cached_property
     def caller_hash(self) -> str:  # only when booking needs it: most steps of a call never do
-        return phone_hash(self.caller, self._secret)
+        return phone_hash(self.caller, self._config["SECRET_KEY"])
 
     def _need_caller(self) -> None:
         if not self.caller_known:

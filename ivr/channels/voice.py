@@ -49,7 +49,7 @@ def _call_key(form, config) -> str:
     return keyed_hash(form.get("CallSid", ""), config["SECRET_KEY"])
 
 
-def _state(form, config, now) -> State:
+def _state(call_key: str, now) -> State:
     """Where the call is, from the URL Twilio was given; the caller's name from the database."""
     args = request.args
     offered = tuple(n for n in map(_number, args.get("offered", "").split("-")) if n is not None)
@@ -57,7 +57,7 @@ def _state(form, config, now) -> State:
                   _int(args, "slot"), _int(args, "page"), offered, _int(args, "ref"))
     if state.stage in NAMED_STAGES:
         try:
-            draft = services().drafts.load(_call_key(form, config), now) or {}
+            draft = services().drafts.load(call_key, now) or {}
         except SQLAlchemyError:  # the desk will say booking is unavailable
             draft = {}
         name = draft.get("name") if isinstance(draft.get("name"), str) else ""
@@ -80,14 +80,14 @@ def _desk(flow, form, config, lang: str, now) -> ClinicDesk:
                       channel="voice", lang=lang, now=now, send_text=send_text, compose_sms=compose)
 
 
-def _answer(flow, result: Result, inp: Input, form, config, now) -> Response:
+def _answer(flow, result: Result, inp: Input, form, config, call_key: str, now) -> Response:
     if log.isEnabledFor(logging.DEBUG):
         log.debug("call=%s node=%s lang=%s stage=%s event=%s input=%s", safe_sid(form.get("CallSid", "")),
                   result.state.node, result.state.lang, result.state.stage or "-", result.event, inp.kind)
-    record_call(result, inp, form, config, now)  # the events table and /metrics; never raises
+    record_call(result, inp, call_key, form.get("From", ""), config["SECRET_KEY"], now)  # never raises
     if result.state.name:
         try:
-            services().drafts.save(_call_key(form, config), {"name": result.state.name}, now)
+            services().drafts.save(call_key, {"name": result.state.name}, now)
         except SQLAlchemyError:
             log.warning("call=%s could not keep the booking name: database unavailable",
                         safe_sid(form.get("CallSid", "")))
@@ -97,25 +97,27 @@ def _answer(flow, result: Result, inp: Input, form, config, now) -> Response:
 
 @bp.post("")
 def incoming_call():
-    flow, now, inp = current_flow(), current_time(), Input("start")
-    return _answer(flow, step(flow, start_state(flow), inp), inp, request.form, current_app.config, now)
+    flow, now, inp, form, config = current_flow(), current_time(), Input("start"), request.form, current_app.config
+    return _answer(flow, step(flow, start_state(flow), inp), inp, form, config, _call_key(form, config), now)
 
 
 @bp.post("/step")
 def gathered():
     flow, now, form, config = current_flow(), current_time(), request.form, current_app.config
-    inp, state = _input(form), _state(form, config, now)
-    return _answer(flow, step(flow, state, inp, desk=_desk(flow, form, config, state.lang, now)), inp, form, config,
-                   now)
+    call_key = _call_key(form, config)
+    inp, state = _input(form), _state(call_key, now)
+    result = step(flow, state, inp, desk=_desk(flow, form, config, state.lang, now))
+    return _answer(flow, result, inp, form, config, call_key, now)
 
 
 @bp.post("/node")
 def show_node():
     """Present a node afresh (after a failed transfer, or a redirect)."""
     flow, now, inp, form, config = current_flow(), current_time(), Input("start"), request.form, current_app.config
-    state = sanitize(flow, _state(form, config, now))
-    return _answer(flow, arrive(flow, state, state.node, "show", _desk(flow, form, config, state.lang, now)), inp,
-                   form, config, now)
+    call_key = _call_key(form, config)
+    state = sanitize(flow, _state(call_key, now))
+    result = arrive(flow, state, state.node, "show", _desk(flow, form, config, state.lang, now))
+    return _answer(flow, result, inp, form, config, call_key, now)
 
 
 @bp.post("/dial-done")

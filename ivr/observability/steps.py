@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Callable
 
 from ..engine.state import Input, Result, State
-from ..privacy import keyed_hash, phone_hash
+from ..privacy import phone_hash
 from ..services import current_flow, services
 from ..storage.events import Step
 from .metrics import count_step
@@ -17,13 +17,13 @@ from .metrics import count_step
 log = logging.getLogger("ivr.events")
 
 
-def record_call(result: Result, inp: Input, form, config, now: datetime) -> None:
-    """A step of a call, as the voice webhook answers it (`form`: Twilio's fields). The call is
-    known by a keyed hash of its CallSid (the key of its booking draft too)."""
+def record_call(result: Result, inp: Input, call_key: str, caller: str, secret: str, now: datetime) -> None:
+    """A step of a call, as the voice webhook answers it. The call is known by `call_key`, the
+    keyed hash of its CallSid (the key of its booking draft too); `caller` is Twilio's From."""
     def build() -> Step:
-        secret, state = config["SECRET_KEY"], result.state
-        return Step("voice", keyed_hash(form.get("CallSid", ""), secret), phone_hash(form.get("From", ""), secret),
-                    state.node, state.stage, inp.kind, result.event, state.lang)
+        state = result.state
+        return Step("voice", call_key, phone_hash(caller, secret), state.node, state.stage, inp.kind, result.event,
+                    state.lang)
 
     _record("voice", build, now)
 

@@ -139,8 +139,7 @@ class Database:
         self.url = url
         self.sqlite = url.startswith("sqlite")
         self._upserts: dict[tuple[str, tuple[str, ...]], object] = {}
-        self._prepared: dict[int, Prepared] = {}
-        self._keep: list = []
+        self._prepared: dict[object, Prepared] = {}  # by statement: Core statements hash by identity
         if url.startswith("sqlite"):
             self.engine: Engine = create_engine(
                 url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
@@ -179,11 +178,9 @@ class Database:
         """The statement compiled once for this database, for driver_begin()'s transactions.
         Kept for the life of the process: only for statements built once (module constants,
         what a store builds in its constructor), never one built per request."""
-        prepared = self._prepared.get(id(statement))
+        prepared = self._prepared.get(statement)
         if prepared is None:
-            prepared = Prepared(statement, self.engine.dialect)
-            self._prepared[id(statement)] = prepared
-            self._keep.append(statement)  # its id stays its own while the cache holds it
+            prepared = self._prepared[statement] = Prepared(statement, self.engine.dialect)
         return prepared
 
     @contextmanager
