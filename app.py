@@ -1,4 +1,4 @@
 """The WSGI entry point: `gunicorn app:app` (see Procfile) or `flask --app app run`."""
-from ivr import create_app
+from ivr.app import create_app
 
 app = create_app()

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                "PUBLIC_BASE_URL": BASE, "DATABASE_URL": f"sqlite:///{tmp}/profile.sqlite3",
                "TRANSFER_NUMBER": TRANSFER_NUMBER, "OUTBOX_WORKER": "0"}
         with mock.patch.dict(os.environ, env):
-            from ivr import create_app
+            from ivr.app import create_app
 
             app = create_app()
         logging.getLogger("ivr").handlers[:] = [logging.NullHandler()]  # the log lines would drown the output

@@ -99,12 +99,12 @@ class Preparer:
     """Opens slots in the database and walks callers and texters up to the booking confirmation."""
 
     def __init__(self, app_signer: Signer, database_url: str):
-        from ivr.storage.bookings import BookingStore
         from ivr.storage.db import Database
+        from ivr.storage.slots import SlotStore
 
         self.signer = app_signer
         self.db = Database(database_url)
-        self.store = BookingStore(self.db, SECRET_KEY)
+        self.store = SlotStore(self.db)
         now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
         self.sms_latest = now + timedelta(days=400)  # texters' slots count down from here
         self.voice_from = now + timedelta(days=500)  # callers' slots count up from here, after all of those
@@ -159,10 +159,11 @@ class Preparer:
 
         store, now, slots = SmsStore(self.db, 60), datetime.now(timezone.utc), set()
         for n in numbers:
-            state = store.load_state(phone_hash(sms_params(0, n, "")["From"], SECRET_KEY), now)
-            if state is None or state.stage != "readback" or not state.name or state.slot in slots:
-                raise RuntimeError(f"preparing: texter {n} is not at a readback of a slot of their own: {state}")
-            slots.add(state.slot)
+            place = store.load_place(phone_hash(sms_params(0, n, "")["From"], SECRET_KEY), now)
+            booking = (place.data or {}) if place else {}
+            if booking.get("stage") != "readback" or not booking.get("name") or booking.get("slot") in slots:
+                raise RuntimeError(f"preparing: texter {n} is not at a readback of a slot of their own: {booking}")
+            slots.add(booking["slot"])
 
     def voice_confirmations(self, count: int) -> list[bytes]:
         """`count` calls at the readback stage, each on a slot of its own: the caller said their

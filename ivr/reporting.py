@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 
+from .engine.outcomes import EMERGENCY, GREETING_CHANNEL, GREETING_EVENT, GREETING_NODE
 from .storage.db import Database
-from .storage.events import EMERGENCY, GREETING_CHANNEL, GREETING_EVENT, GREETING_NODE, events
+from .storage.tables import events
 
 CHANNELS = ("voice", "sms")
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from ivr.booking.dialog import PAGE_SIZE, Unavailable
+from ivr.booking.dialog import PAGE_SIZE
+from ivr.engine.dialogs import Unavailable
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)  # Tuesday 9:00 in New York
 
@@ -68,7 +69,7 @@ class FakeDesk:
     def office_open(self):
         return self.open_now
 
-    def office_hours(self, lang):
+    def hours_said(self, lang):
         return "Monday to Friday" if lang == "en" else "lunes a viernes"
 
     def caller_last4(self):

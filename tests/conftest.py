@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from ivr import create_app
+from ivr.app import create_app
 from ivr.config import PROJECT_ROOT
 from ivr.flow import load_flow
 from ivr.simulate.phone import Phone, Signer, Texter

@@ -170,9 +170,10 @@ def db_url(request, tmp_path) -> Iterator[str]:
 @pytest.fixture
 def db(db_url):
     """That database with the line's schema, migrated."""
+    from ivr.storage import migrate
     from ivr.storage.db import Database
 
     database = Database(db_url)
-    database.upgrade_schema()
+    migrate.upgrade(database)
     yield database
     database.dispose()

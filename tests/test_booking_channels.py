@@ -10,9 +10,9 @@ from sqlalchemy.exc import OperationalError
 
 from booking_fakes import NOW
 from conftest import AUTH_TOKEN, TWIML_SCHEMA, make_config
-from ivr import create_app
+from ivr.app import create_app
 from ivr.simulate.phone import Phone, Signer, Texter
-from ivr.storage.db import bookings, callbacks, outbox
+from ivr.storage.tables import bookings, callbacks, outbox
 from ivr.storage.outbox import Outbox
 
 CALLER = "+15025550123"
@@ -21,7 +21,7 @@ FIRST_SLOT = NOW + timedelta(days=1)  # Wednesday December 2nd, 9:00 in New York
 
 def booking_app(tmp_path, **overrides):
     app = create_app(make_config(tmp_path, CLOCK=lambda: NOW, **overrides))
-    app.extensions["ivr"].bookings.add_slots(FIRST_SLOT, timedelta(minutes=30), 8, "Dr. Doss", 30, NOW)
+    app.extensions["ivr"].slots.add_slots(FIRST_SLOT, timedelta(minutes=30), 8, "Dr. Doss", 30, NOW)
     return app
 
 

@@ -12,7 +12,7 @@ def walk(flow, desk, inputs, state=None, kind="speech"):
     for value in inputs:
         inp = value if isinstance(value, Input) else Input(
             "key" if value.isdigit() and kind != "text" else kind, value)
-        result = step(flow, state, inp, desk=desk)
+        result = step(flow, state, inp, desk=desk, dialogs=dialog.DIALOGS)
         state = result.state
     return result
 

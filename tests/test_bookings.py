@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from ivr.privacy import phone_hash
-from ivr.storage.bookings import BookingStore, Slot
-from ivr.storage.db import Database, bookings, slots
+from ivr.storage.slots import Slot
+from stores import appointments
+from ivr.storage.db import Database
+from ivr.storage.tables import bookings, slots
 
 SECRET = "test-secret"
 NOW = datetime(2030, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -23,19 +25,19 @@ CONFIRMATIONS = 24  # callers confirming the same slot at the same moment
 
 @pytest.fixture
 def store(db):
-    return BookingStore(db, SECRET)
+    return appointments(db, SECRET)
 
 
 def hours(n: float) -> datetime:
     return NOW + timedelta(hours=n)
 
 
-def add(store: BookingStore, at: datetime, label: str = "", count: int = 1, **kw) -> list[Slot]:
-    return store.add_slots(at, timedelta(minutes=30), count, label=label, now=NOW, **kw)
+def add(store, at: datetime, label: str = "", count: int = 1, **kw) -> list[Slot]:
+    return store.slots.add_slots(at, timedelta(minutes=30), count, label=label, now=NOW, **kw)
 
 
-def book(store: BookingStore, slot: Slot, phone: str = CALLER, name: str = "Jane Doe", now: datetime = NOW):
-    return store.book(slot.id, phone, name, "sms", "en", now)
+def book(store, slot: Slot, phone: str = CALLER, name: str = "Jane Doe", now: datetime = NOW):
+    return store.bookings.book(slot.id, phone, name, "sms", "en", now)
 
 
 def booking_rows(db: Database, slot_id: int) -> list:
@@ -55,7 +57,7 @@ def run_together(db_url: str, jobs: list) -> list:
             with own.engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")  # connected before the start, not during the race
             barrier.wait(timeout=60)
-            results[index] = jobs[index](BookingStore(own, SECRET))
+            results[index] = jobs[index](appointments(own, SECRET))
         except Exception as error:  # noqa: BLE001 - reported to the test as the job's result
             results[index] = error
         finally:
@@ -74,7 +76,7 @@ def run_together(db_url: str, jobs: list) -> list:
 
 def test_concurrent_confirmations_of_one_slot_book_it_exactly_once(store, db, db_url):
     slot = add(store, hours(24), "Dr. Doss")[0]
-    jobs = [lambda s, i=i: s.book(slot.id, f"+1502555{i:04d}", f"Caller {i}", "voice", "en", NOW)
+    jobs = [lambda s, i=i: s.bookings.book(slot.id, f"+1502555{i:04d}", f"Caller {i}", "voice", "en", NOW)
             for i in range(CONFIRMATIONS)]
 
     results = run_together(db_url, jobs)
@@ -84,15 +86,15 @@ def test_concurrent_confirmations_of_one_slot_book_it_exactly_once(store, db, db
     assert len(winners) == 1 and results.count(None) == CONFIRMATIONS - 1
     rows = booking_rows(db, slot.id)
     assert [(r.id, r.status, r.phone_hash) for r in rows] == [(winners[0].id, "booked", winners[0].phone_hash)]
-    assert store.open_slots(NOW) == []
+    assert store.slots.open_slots(NOW) == []
 
 
 def test_removing_a_slot_while_it_is_being_booked_leaves_one_or_the_other(store, db, db_url):
     candidates = add(store, hours(24), count=10)
     jobs = []
     for slot in candidates:
-        jobs += [lambda s, slot=slot: s.book(slot.id, CALLER, "Jane", "voice", "en", NOW),
-                 lambda s, slot=slot: s.remove_slot(slot.id)]
+        jobs += [lambda s, slot=slot: s.bookings.book(slot.id, CALLER, "Jane", "voice", "en", NOW),
+                 lambda s, slot=slot: s.slots.remove_slot(slot.id)]
 
     results = run_together(db_url, jobs)
 
@@ -112,23 +114,23 @@ def test_removing_a_slot_while_it_is_being_booked_leaves_one_or_the_other(store,
 def test_add_slots_stores_utc_and_skips_ones_already_there(store):
     start = datetime(2030, 3, 4, 9, 0, tzinfo=NY)  # 14:00 UTC in winter
 
-    added = store.add_slots(start, timedelta(minutes=30), 4, label="Dr. Doss", now=NOW)
+    added = store.slots.add_slots(start, timedelta(minutes=30), 4, label="Dr. Doss", now=NOW)
 
     assert [s.starts_at for s in added] == [datetime(2030, 3, 4, 14, m, tzinfo=timezone.utc) for m in (0, 30)] + [
         datetime(2030, 3, 4, 15, m, tzinfo=timezone.utc) for m in (0, 30)]
     assert all(s.starts_at.tzinfo == timezone.utc and s.minutes == 30 and s.label == "Dr. Doss" for s in added)
-    again = store.add_slots(start, timedelta(minutes=30), 6, label="Dr. Doss", now=NOW)
+    again = store.slots.add_slots(start, timedelta(minutes=30), 6, label="Dr. Doss", now=NOW)
     assert [s.starts_at.astimezone(NY).strftime("%H:%M") for s in again] == ["11:00", "11:30"]
-    other = store.add_slots(start, timedelta(hours=1), 1, label="Dr. Ruiz", minutes=45, now=NOW)
+    other = store.slots.add_slots(start, timedelta(hours=1), 1, label="Dr. Ruiz", minutes=45, now=NOW)
     assert other[0].minutes == 45 and other[0].starts_at == added[0].starts_at
-    assert len(store.list_slots(NOW)) == 7
-    assert store.slot(added[0].id) == added[0]
+    assert len(store.slots.list_slots(NOW)) == 7
+    assert store.slots.slot(added[0].id) == added[0]
 
 
 def test_add_slots_keeps_the_clinic_clock_across_a_daylight_saving_change(store):
     start = datetime(2030, 3, 8, 9, 0, tzinfo=NY)  # clocks go forward on Sunday 2030-03-10
 
-    added = store.add_slots(start, timedelta(days=1), 4, now=NOW)
+    added = store.slots.add_slots(start, timedelta(days=1), 4, now=NOW)
 
     assert [s.starts_at.hour for s in added] == [14, 14, 13, 13]
     assert {s.starts_at.astimezone(NY).strftime("%H:%M") for s in added} == {"09:00"}
@@ -143,8 +145,8 @@ def test_add_slots_keeps_the_clinic_clock_across_a_daylight_saving_change(store)
 ])
 def test_add_slots_refuses_bad_input(store, start, every, count, kw, message):
     with pytest.raises(ValueError, match=message):
-        store.add_slots(start, every, count, now=NOW, **kw)
-    assert store.list_slots(NOW, include_past=True) == []
+        store.slots.add_slots(start, every, count, now=NOW, **kw)
+    assert store.slots.list_slots(NOW, include_past=True) == []
 
 
 def test_open_slots_are_ordered_by_time_then_id_and_page(store):
@@ -154,23 +156,23 @@ def test_open_slots_are_ordered_by_time_then_id_and_page(store):
     middle = add(store, hours(2), "A")[0]
     add(store, hours(-1), "A")  # past
     removed = add(store, hours(1.5), "A")[0]
-    store.remove_slot(removed.id)
+    store.slots.remove_slot(removed.id)
 
-    assert store.open_slots(NOW, limit=10) == [first_a, first_b, middle, late]
-    assert store.open_slots(NOW) == [first_a, first_b, middle]  # three at a time by default
-    assert store.open_slots(NOW, limit=2) == [first_a, first_b]
-    assert store.open_slots(NOW, limit=2, offset=2) == [middle, late]
-    assert store.open_slots(NOW, limit=2, offset=4) == []
+    assert store.slots.open_slots(NOW, limit=10) == [first_a, first_b, middle, late]
+    assert store.slots.open_slots(NOW) == [first_a, first_b, middle]  # three at a time by default
+    assert store.slots.open_slots(NOW, limit=2) == [first_a, first_b]
+    assert store.slots.open_slots(NOW, limit=2, offset=2) == [middle, late]
+    assert store.slots.open_slots(NOW, limit=2, offset=4) == []
 
 
 def test_a_slot_that_has_started_is_never_offered_nor_booked(store):
     past, starting, soon = add(store, hours(-1))[0], add(store, NOW)[0], add(store, hours(1))[0]
 
-    assert store.open_slots(NOW, limit=10) == [soon]
+    assert store.slots.open_slots(NOW, limit=10) == [soon]
     assert book(store, past) is None and book(store, starting) is None
-    assert store.open_slots(hours(2), limit=10) == []  # time moves on
+    assert store.slots.open_slots(hours(2), limit=10) == []  # time moves on
     assert book(store, soon, now=hours(2)) is None
-    assert store.list_slots(hours(2)) == [] and len(store.list_slots(hours(2), include_past=True)) == 3
+    assert store.slots.list_slots(hours(2)) == [] and len(store.slots.list_slots(hours(2), include_past=True)) == 3
 
 
 def test_remove_slot_refuses_a_booked_slot_naming_it(store, db):
@@ -178,24 +180,24 @@ def test_remove_slot_refuses_a_booked_slot_naming_it(store, db):
     booking = book(store, slot)
 
     with pytest.raises(ValueError, match=rf"slot {slot.id} is booked"):
-        store.remove_slot(slot.id)
-    assert store.slot(slot.id) == slot
-    assert store.remove_slot(spare.id) is True
-    assert store.remove_slot(spare.id) is False and store.remove_slot(9999) is False
-    assert store.slot(spare.id) is None and spare not in store.list_slots(NOW)
-    assert store.cancel(booking.id, NOW)
-    assert store.remove_slot(slot.id) is True
-    assert store.open_slots(NOW) == [] and book(store, slot) is None
+        store.slots.remove_slot(slot.id)
+    assert store.slots.slot(slot.id) == slot
+    assert store.slots.remove_slot(spare.id) is True
+    assert store.slots.remove_slot(spare.id) is False and store.slots.remove_slot(9999) is False
+    assert store.slots.slot(spare.id) is None and spare not in store.slots.list_slots(NOW)
+    assert store.bookings.cancel(booking.id, NOW)
+    assert store.slots.remove_slot(slot.id) is True
+    assert store.slots.open_slots(NOW) == [] and book(store, slot) is None
 
 
 def test_a_removed_slot_added_again_is_offered_again(store):
     slot = add(store, hours(5), "Dr. Doss")[0]
-    store.remove_slot(slot.id)
+    store.slots.remove_slot(slot.id)
 
     again = add(store, hours(5), "Dr. Doss", minutes=45)
 
     assert again == [Slot(slot.id, slot.starts_at, 45, "Dr. Doss")]
-    assert store.open_slots(NOW) == again
+    assert store.slots.open_slots(NOW) == again
 
 
 # ---- bookings ------------------------------------------------------------------------------------
@@ -203,39 +205,39 @@ def test_a_removed_slot_added_again_is_offered_again(store):
 def test_booking_takes_the_slot_and_cancelling_frees_it(store, db):
     slot, other_slot = add(store, hours(5), "Dr. Doss", count=2)
 
-    booking = store.book(slot.id, " (502) 555-0123 ", "  Jane \t  Doe ", "voice", "es", NOW)
+    booking = store.bookings.book(slot.id, " (502) 555-0123 ", "  Jane \t  Doe ", "voice", "es", NOW)
 
     assert booking.slot == slot and booking.status == "booked" and booking.created_at == NOW
     assert (booking.phone, booking.name, booking.channel, booking.lang) == ("5025550123", "Jane Doe", "voice", "es")
     assert booking.phone_hash == phone_hash("5025550123", SECRET)
-    assert store.open_slots(NOW) == [other_slot]
+    assert store.slots.open_slots(NOW) == [other_slot]
     assert book(store, slot, OTHER) is None
-    assert store.cancel(booking.id, hours(1)) is True
-    assert store.cancel(booking.id, hours(1)) is False and store.cancel(9999, NOW) is False
-    assert store.open_slots(NOW) == [slot, other_slot]
+    assert store.bookings.cancel(booking.id, hours(1)) is True
+    assert store.bookings.cancel(booking.id, hours(1)) is False and store.bookings.cancel(9999, NOW) is False
+    assert store.slots.open_slots(NOW) == [slot, other_slot]
     rebooked = book(store, slot, OTHER)
     assert rebooked is not None and rebooked.id != booking.id
     assert sorted(r.status for r in booking_rows(db, slot.id)) == ["booked", "cancelled"]
-    assert store.booking(booking.id).status == "cancelled"
+    assert store.bookings.booking(booking.id).status == "cancelled"
 
 
 def test_open_slot_is_the_slot_only_while_a_caller_may_book_it(store):
     free, taken, gone = add(store, hours(5), count=3)
     book(store, taken)
-    store.remove_slot(gone.id)
+    store.slots.remove_slot(gone.id)
 
-    assert store.open_slot(free.id, NOW) == free
-    assert store.open_slot(free.id, hours(6)) is None  # started
-    assert store.open_slot(taken.id, NOW) is None and store.open_slot(gone.id, NOW) is None
-    assert store.open_slot(9999, NOW) is None
+    assert store.slots.open_slot(free.id, NOW) == free
+    assert store.slots.open_slot(free.id, hours(6)) is None  # started
+    assert store.slots.open_slot(taken.id, NOW) is None and store.slots.open_slot(gone.id, NOW) is None
+    assert store.slots.open_slot(9999, NOW) is None
 
 
 def test_book_returns_none_for_a_removed_or_unknown_slot(store):
     slot = add(store, hours(5))[0]
-    store.remove_slot(slot.id)
+    store.slots.remove_slot(slot.id)
 
     assert book(store, slot) is None
-    assert store.book(9999, CALLER, "Jane", "sms", "en", NOW) is None
+    assert store.bookings.book(9999, CALLER, "Jane", "sms", "en", NOW) is None
 
 
 def test_book_limits_the_name_and_refuses_bad_input_without_showing_the_number(store):
@@ -247,15 +249,15 @@ def test_book_limits_the_name_and_refuses_bad_input_without_showing_the_number(s
                             ({"now": datetime(2030, 3, 1, 12)}, "no time zone")]:
         args = {"phone": CALLER, "name": "Jane", "channel": "sms", "lang": "en", "now": NOW, **kwargs}
         with pytest.raises(ValueError, match=message) as raised:
-            store.book(slot.id, **args)
+            store.bookings.book(slot.id, **args)
         assert "5550123" not in str(raised.value)
-    booking = store.book(slot.id, CALLER, "N" * 200, "sms", "en", NOW)
+    booking = store.bookings.book(slot.id, CALLER, "N" * 200, "sms", "en", NOW)
     assert booking.name == "N" * 120
 
 
 def test_booking_and_callback_reprs_never_show_the_number(store):
     booking = book(store, add(store, hours(5))[0])
-    callback = store.add_callback(CALLER, "Jane", "en", NOW)
+    callback = store.callbacks.add_callback(CALLER, "Jane", "en", NOW)
 
     assert "5550123" not in repr(booking) and "5550123" not in repr(callback)
     assert booking.phone == CALLER and callback.phone == CALLER
@@ -265,49 +267,49 @@ def test_next_booking_is_the_callers_soonest_booked_one(store):
     s1, s2, s3, s4 = (add(store, hours(h))[0] for h in (1, 2, 3, 5))
     book(store, s1, OTHER)
     cancelled = book(store, s2)
-    store.cancel(cancelled.id, NOW)
+    store.bookings.cancel(cancelled.id, NOW)
     mine = book(store, s3)
     later = book(store, s4)
     me = phone_hash(CALLER, SECRET)
 
-    assert store.next_booking(me, NOW) == mine
-    store.cancel(mine.id, NOW)
-    assert store.next_booking(me, NOW) == later
-    assert store.next_booking(me, hours(6)) is None
-    assert store.next_booking(phone_hash("+15025550999", SECRET), NOW) is None
+    assert store.bookings.next_booking(me, NOW) == mine
+    store.bookings.cancel(mine.id, NOW)
+    assert store.bookings.next_booking(me, NOW) == later
+    assert store.bookings.next_booking(me, hours(6)) is None
+    assert store.bookings.next_booking(phone_hash("+15025550999", SECRET), NOW) is None
 
 
 def test_list_bookings_by_time_upcoming_unless_asked(store):
     past = add(store, hours(-2))[0]
-    with store.db.begin() as conn:  # booked yesterday for a slot that has since passed
+    with store.bookings.db.begin() as conn:  # booked yesterday for a slot that has since passed
         conn.execute(bookings.insert().values(slot_id=past.id, phone=CALLER, phone_hash="h", name="Old",
                                               channel="sms", lang="en", status="booked", created_at=hours(-30)))
     b2 = book(store, add(store, hours(2))[0], name="Two")
     b1 = book(store, add(store, hours(1))[0], name="One")
-    store.cancel(b2.id, NOW)
+    store.bookings.cancel(b2.id, NOW)
 
-    assert [b.name for b in store.list_bookings(NOW)] == ["One", "Two"]
-    assert [b.name for b in store.list_bookings(NOW, status="booked")] == ["One"]
-    assert [b.name for b in store.list_bookings(NOW, include_past=True)] == ["Old", "One", "Two"]
-    assert [b.status for b in store.list_bookings(NOW, include_past=True, status="cancelled")] == ["cancelled"]
+    assert [b.name for b in store.bookings.list_bookings(NOW)] == ["One", "Two"]
+    assert [b.name for b in store.bookings.list_bookings(NOW, status="booked")] == ["One"]
+    assert [b.name for b in store.bookings.list_bookings(NOW, include_past=True)] == ["Old", "One", "Two"]
+    assert [b.status for b in store.bookings.list_bookings(NOW, include_past=True, status="cancelled")] == ["cancelled"]
     assert b1.slot.starts_at == hours(1)
 
 
 # ---- callbacks -----------------------------------------------------------------------------------
 
 def test_callbacks_are_listed_oldest_first_until_done(store):
-    first = store.add_callback(CALLER, "  Jane  Doe ", "en", NOW)
-    second = store.add_callback(OTHER, "", "es", hours(1))
+    first = store.callbacks.add_callback(CALLER, "  Jane  Doe ", "en", NOW)
+    second = store.callbacks.add_callback(OTHER, "", "es", hours(1))
 
     assert (first.name, first.lang, first.status, first.created_at) == ("Jane Doe", "en", "open", NOW)
-    assert store.list_callbacks() == [first, second]
-    assert store.mark_callback_done(first.id) is True
-    assert store.mark_callback_done(first.id) is False and store.mark_callback_done(9999) is False
-    assert store.list_callbacks() == [second]
-    assert [c.status for c in store.list_callbacks(None)] == ["done", "open"]
-    assert [c.id for c in store.list_callbacks("done")] == [first.id]
+    assert store.callbacks.list_callbacks() == [first, second]
+    assert store.callbacks.mark_callback_done(first.id) is True
+    assert store.callbacks.mark_callback_done(first.id) is False and store.callbacks.mark_callback_done(9999) is False
+    assert store.callbacks.list_callbacks() == [second]
+    assert [c.status for c in store.callbacks.list_callbacks(None)] == ["done", "open"]
+    assert [c.id for c in store.callbacks.list_callbacks("done")] == [first.id]
     with pytest.raises(ValueError, match="phone number"):
-        store.add_callback("", "Jane", "en", NOW)
+        store.callbacks.add_callback("", "Jane", "en", NOW)
 
 
 # ---- CSV import ----------------------------------------------------------------------------------
@@ -333,7 +335,7 @@ def test_import_csv_adds_good_rows_and_reports_each_bad_one_by_file_and_line(sto
     path = tmp_path / "slots.csv"
     path.write_text(CSV, encoding="utf-8")
 
-    added, problems = store.import_csv(path, "America/New_York", now=NOW)
+    added, problems = store.slots.import_csv(path, "America/New_York", now=NOW)
 
     utc = timezone.utc
     assert [(s.starts_at, s.minutes, s.label) for s in added] == [
@@ -346,15 +348,15 @@ def test_import_csv_adds_good_rows_and_reports_each_bad_one_by_file_and_line(sto
     for problem, words in zip(problems, ["date '2030-02-30'", "time '25:00'", "minutes 'half'", "does not exist",
                                          "in the past", "found 5 columns", "label is longer"]):
         assert words in problem
-    assert store.import_csv(path, NY, now=NOW) == ([], problems)  # a second import adds nothing twice
-    assert len(store.list_slots(NOW)) == 4
+    assert store.slots.import_csv(path, NY, now=NOW) == ([], problems)  # a second import adds nothing twice
+    assert len(store.slots.list_slots(NOW)) == 4
 
 
 def test_import_csv_reads_open_files_with_or_without_a_byte_order_mark(store):
-    added, problems = store.import_csv(io.BytesIO("\ufeffdate,time\n2030-03-04,09:00\n".encode()), NY, now=NOW)
+    added, problems = store.slots.import_csv(io.BytesIO("\ufeffdate,time\n2030-03-04,09:00\n".encode()), NY, now=NOW)
     assert len(added) == 1 and problems == []
 
-    added, problems = store.import_csv(io.StringIO("2030-03-04,09:30\nnope,09:00\n"), NY, now=NOW)
+    added, problems = store.slots.import_csv(io.StringIO("2030-03-04,09:30\nnope,09:00\n"), NY, now=NOW)
     assert len(added) == 1 and problems == ["<csv>:2: date 'nope' is not a date (write 2026-12-01 or 12/01/2026)"]
 
 
@@ -363,4 +365,4 @@ def test_slot_times_come_back_in_utc_whatever_the_server_zone(store, db):
     with db.begin() as conn:
         count = conn.execute(select(func.count()).select_from(slots)).scalar_one()
     assert count == 1
-    assert store.open_slots(NOW)[0].starts_at.utcoffset() == timedelta(0) == slot.starts_at.utcoffset()
+    assert store.slots.open_slots(NOW)[0].starts_at.utcoffset() == timedelta(0) == slot.starts_at.utcoffset()

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import AUTH_TOKEN, FLOWS, make_config
-from ivr import create_app
+from ivr.app import create_app
 from ivr.cli import main
 from ivr.simulate import script
 from ivr.simulate.phone import Phone, Signer, Texter

@@ -10,7 +10,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from conftest import PROJECT_ROOT, test_database_url
-from ivr.storage.db import Database, call_drafts, sms_optouts, sms_sessions
+from ivr.storage import migrate
+from ivr.storage.db import Database
+from ivr.storage.tables import call_drafts, sms_optouts, sms_sessions
 from ivr.storage.driver import Prepared
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=timezone.utc)
@@ -21,7 +23,7 @@ READ = select(sms_sessions).where(sms_sessions.c.phone_hash == bindparam("phone_
 @pytest.fixture
 def db(tmp_path):
     database = Database(test_database_url(tmp_path))
-    database.upgrade_schema()
+    migrate.upgrade(database)
     yield database
     database.dispose()
 

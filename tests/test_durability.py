@@ -12,7 +12,8 @@ from sqlalchemy import event
 
 from booking_fakes import NOW
 from conftest import AUTH_TOKEN, make_config
-from ivr import create_app
+from ivr.storage import migrate
+from ivr.app import create_app
 from ivr.simulate.phone import Phone, Signer, Texter
 from ivr.storage.db import Database
 
@@ -53,7 +54,7 @@ def traced(tmp_path):
     def make(**overrides):
         url = f"sqlite:///{tmp_path / 'traced.sqlite3'}"
         app = create_app(make_config(tmp_path, CLOCK=lambda: NOW, DATABASE_URL=url, **overrides))
-        app.extensions["ivr"].bookings.add_slots(NOW + timedelta(days=1), timedelta(minutes=30), 4, "", 30, NOW)
+        app.extensions["ivr"].slots.add_slots(NOW + timedelta(days=1), timedelta(minutes=30), 4, "", 30, NOW)
         return app, Trace(app.extensions["ivr"].db)
     return make
 
@@ -96,7 +97,7 @@ def test_a_call_back_request_is_flushed(traced):
 
 def test_a_connection_goes_back_to_the_fast_setting_after_a_durable_transaction(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'x.sqlite3'}")
-    db.upgrade_schema()
+    migrate.upgrade(db)
 
     def setting(durable: bool) -> int:
         with db.begin(durable=durable) as conn:

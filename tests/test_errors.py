@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from conftest import AUTH_TOKEN, TRANSFER_NUMBER, make_config
-from ivr import create_app
-from ivr.channels.gsm import to_gsm7
+from ivr.app import create_app
+from ivr.render.gsm import to_gsm7
 from ivr.config import ConfigError
 from ivr.simulate.phone import Phone, Signer, Texter
 from ivr.storage.sms_store import SmsStore
@@ -20,7 +20,7 @@ CALL = {"CallSid": "CA" + "7" * 32, "AccountSid": "AC" + "0" * 32, "From": "+150
 TEXT = {"MessageSid": "SM" + "7" * 32, "AccountSid": "AC" + "0" * 32, "From": "+15025550123",
         "To": "+15025550100", "Body": "symptoms", "NumMedia": "0"}
 VOICE_URLS = ["/voice", "/voice/step?node=main&lang=en&miss=0", "/voice/node?node=treatment&lang=en"]
-BROKEN_VOICE = ["ivr.channels.voice.step", "ivr.channels.voice_twiml.render"]
+BROKEN_VOICE = ["ivr.channels.voice.step", "ivr.render.voice.render"]
 
 
 def boom(*args, **kwargs):

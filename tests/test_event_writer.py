@@ -13,18 +13,20 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import make_config
-from ivr import create_app
+from ivr.storage import migrate
+from ivr.app import create_app
 from ivr.config import PROJECT_ROOT
-from ivr.observability.event_writer import EventWriter
+from ivr.storage.event_writer import EventWriter
 from ivr.simulate.phone import Phone, Signer
 from ivr.storage.db import Database
-from ivr.storage.events import Step, events
+from ivr.storage.events import Step
+from ivr.storage.tables import events
 
 AT = datetime(2030, 12, 1, 15, 0, tzinfo=timezone.utc)
 
 
 def step(n: int) -> Step:
-    return Step("voice", f"call-{n}", "caller-hash", f"node-{n}", "", "key", "option", "en")
+    return Step("voice", f"call-{n}", "caller-hash", f"node-{n}", "", "key", "option", "en", True)
 
 
 def written(db: Database) -> list[str]:
@@ -62,7 +64,7 @@ def test_while_the_database_is_down_steps_are_kept_and_written_later(tmp_path, c
     folder = tmp_path / "db"
     folder.mkdir()
     db = Database(f"sqlite:///{folder / 'ivr.sqlite3'}", busy_timeout_ms=100)
-    db.upgrade_schema()
+    migrate.upgrade(db)
     writer = EventWriter(db, flush_seconds=3600)
     writer.add(step(1), AT)
     db.engine.dispose()
@@ -82,7 +84,7 @@ def test_a_long_outage_keeps_the_newest_steps_and_says_how_many_were_lost(tmp_pa
     folder = tmp_path / "db"
     folder.mkdir()
     db = Database(f"sqlite:///{folder / 'ivr.sqlite3'}", busy_timeout_ms=100)
-    db.upgrade_schema()
+    migrate.upgrade(db)
     db.engine.dispose()
     folder.rename(tmp_path / "away")
     writer = EventWriter(db, flush_seconds=3600, max_pending=3)
@@ -116,7 +118,7 @@ def test_steps_still_queued_are_written_when_the_process_exits(tmp_path):
         sys.path[:0] = [{str(PROJECT_ROOT / 'tests')!r}, {str(PROJECT_ROOT)!r}]
         from pathlib import Path
         from conftest import make_config, AUTH_TOKEN
-        from ivr import create_app
+        from ivr.app import create_app
         from ivr.simulate.phone import Phone, Signer
         app = create_app(make_config(Path({str(tmp_path)!r}), EVENTS_FLUSH_SECONDS=3600,
                                      DATABASE_URL={f"sqlite:///{tmp_path / 'ivr.sqlite3'}"!r}))

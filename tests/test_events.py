@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select, text
 
 from conftest import TRANSFER_NUMBER, make_config
-from ivr import create_app
+from ivr.app import create_app
 from ivr.privacy import keyed_hash, phone_hash
 from ivr.simulate.phone import Phone, Texter
-from ivr.storage.db import as_utc
-from ivr.storage.events import events
+from ivr.storage.times import as_utc
+from ivr.storage.tables import events
 
 SECRET = "test-secret"  # conftest's SECRET_KEY
 NOW = datetime(2030, 12, 1, 15, 0, tzinfo=timezone.utc)  # a Sunday; the line is always open in tests
@@ -25,7 +25,7 @@ PLAIN = ("5025550123", "502-555-0123", "555-0123")
 @pytest.fixture
 def app(tmp_path):
     app = create_app(make_config(tmp_path, CLOCK=lambda: NOW))
-    app.extensions["ivr"].bookings.add_slots(NOW + timedelta(days=2), timedelta(minutes=30), 4, "Dr. Doss", 30, NOW)
+    app.extensions["ivr"].slots.add_slots(NOW + timedelta(days=2), timedelta(minutes=30), 4, "Dr. Doss", 30, NOW)
     return app
 
 

@@ -8,8 +8,8 @@ from flask.sessions import NullSession, SecureCookieSessionInterface
 from hypothesis import given, settings, strategies as st
 from werkzeug.wrappers import Request as WerkzeugRequest
 
-from ivr.channels import gsm
-from ivr.engine import text as engine_text
+from ivr.render import gsm
+from ivr import words as engine_text
 from ivr.webhook_flask import WebhookRequest
 
 

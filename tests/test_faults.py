@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from booking_fakes import NOW
 from conftest import AUTH_TOKEN, make_config
-from ivr import create_app
+from ivr.app import create_app
 from ivr.simulate.phone import Phone, Signer, Texter
-from ivr.storage.db import bookings, sms_optouts
+from ivr.storage.tables import bookings, sms_optouts
 from postgres import Cluster, find_bin_dir
 
 CALLER = "+15025550123"
@@ -25,7 +25,7 @@ TOPIC_KEYS = [("1", "1"), ("1", "2"), ("1", "3"), ("1", "4"), ("2", None), ("3",
 
 def make_app(tmp_path, **overrides):
     app = create_app(make_config(tmp_path, CLOCK=lambda: NOW, **overrides))
-    app.extensions["ivr"].bookings.add_slots(NOW + timedelta(days=1), timedelta(minutes=30), 4, "", 30, NOW)
+    app.extensions["ivr"].slots.add_slots(NOW + timedelta(days=1), timedelta(minutes=30), 4, "", 30, NOW)
     return app
 
 

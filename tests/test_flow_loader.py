@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from conftest import FLOWS, make_config
-from ivr import create_app
+from ivr.app import create_app
 from ivr.flow import FlowError, load_flow
 
 

@@ -27,15 +27,15 @@ from werkzeug.datastructures import MultiDict
 
 from booking_fakes import NOW
 from conftest import AUTH_TOKEN, FLOWS, TWIML_SCHEMA, make_config
-from ivr import create_app
+from ivr.app import create_app
 from ivr.booking import dialog
-from ivr.channels.sms_control import control_word
+from ivr.control_words import control_word
 from ivr.config import MAX_REQUEST_BYTES
 from ivr.engine.state import LANGUAGE
 from ivr.flow import load_flow
 from ivr.privacy import phone_hash
 from ivr.simulate.phone import BASE_URL, Signer, Texter
-from ivr.storage.db import bookings, sms_sessions
+from ivr.storage.tables import bookings, sms_sessions
 
 FLOW = load_flow(FLOWS)
 CALLER = "+15025550123"
@@ -57,7 +57,7 @@ def hostile_app(tmp_path):
     """A real app on its own database, with open slots, a fixed clock and no SMS rate limit
     (tests/test_throttle.py floods with it on)."""
     app = create_app(make_config(tmp_path, CLOCK=lambda: NOW, SMS_RATE_LIMIT=0))
-    app.extensions["ivr"].bookings.add_slots(FIRST_SLOT, timedelta(minutes=30), SLOTS, "Dr. Doss", 30, NOW)
+    app.extensions["ivr"].slots.add_slots(FIRST_SLOT, timedelta(minutes=30), SLOTS, "Dr. Doss", 30, NOW)
     return app
 
 

@@ -9,13 +9,13 @@ import socket
 import pytest
 
 from conftest import FLOWS
-from ivr.channels.gsm import segments
-from ivr.channels.sms_reply import compose, phrase
+from ivr.render.gsm import segments
+from ivr.render.sms import compose, phrase
 from ivr.engine.state import Result, State
 from ivr.flow import FlowError, load_flow
-from ivr.flow.lint import lint
-from ivr.flow.lint_delivery import composed_replies
-from ivr.flow.lint_reading import _grade_en
+from ivr.lint import lint
+from ivr.lint.delivery import composed_replies
+from ivr.lint.reading import _grade_en
 from test_flow_loader import broken_flows
 
 
@@ -26,12 +26,12 @@ def where(file, text):
 
 
 def findings_of(path, severity="warning"):
-    return [str(f) for f in lint(path).findings if f.severity == severity]
+    return [f.labelled() for f in lint(path).findings if f.severity == severity]
 
 
 def test_the_shipped_flows_have_no_errors_and_no_warnings(flow):
     report = lint(FLOWS)
-    assert [str(f) for f in report.findings] == []
+    assert [f.labelled() for f in report.findings] == []
     assert report.checked.version == flow.version
 
 
@@ -43,7 +43,7 @@ def test_errors_are_the_loaders_own_with_a_hint(tmp_path):
     assert [(f.file, f.line, f.message) for f in report.errors] == [
         (p.file, p.line, p.message) for p in error.value.problems]
     (finding,) = report.errors
-    assert str(finding) == (f"{path / 'main.yaml'}:{line}: error: node 'main' option 3 goto: node 'treatmnt' "
+    assert finding.labelled() == (f"{path / 'main.yaml'}:{line}: error: node 'main' option 3 goto: node 'treatmnt' "
                             "is not defined (did you mean 'treatment'?)")
     assert finding.hint == "check the spelling of the node id, or add a node with that id"
     assert report.warnings == []  # the other checks need a flow that loads

@@ -20,7 +20,8 @@ from conftest import make_config
 from ivr.config import PROJECT_ROOT
 from ivr.observability.db_check import database_ok
 from ivr.simulate.phone import Texter
-from ivr.storage.db import Database, utcnow
+from ivr.storage.db import Database
+from ivr.storage.times import utcnow
 
 CALLER = "+15025550123"
 NUMBERS = (CALLER, "5025550123", "555-0123", "+15025550177", "5025550177")
@@ -135,7 +136,7 @@ def test_metrics_still_answer_without_the_database(app, client, texter, tmp_path
 
 WORKER = textwrap.dedent("""
     import json, sys
-    from ivr import create_app
+    from ivr.app import create_app
     from ivr.simulate.phone import Phone, Signer, Texter
     config, calls, texts = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     client = create_app(config).test_client()

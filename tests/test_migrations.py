@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from ivr.storage import migrate
 from ivr.storage.db import Database
-from ivr.storage.schema import metadata
+from ivr.storage.tables import metadata
 
 
 @pytest.fixture

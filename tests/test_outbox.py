@@ -19,13 +19,14 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from conftest import AUTH_TOKEN, make_config
-from ivr import create_app
+from ivr.app import create_app
 from ivr.cli import main as ivr_command
 from ivr.messaging import send_text
 from ivr.messaging.sender import sender_from_config
 from ivr.messaging.worker import OutboxWorker, running_worker, start_outbox_worker
 from ivr.privacy import phone_hash
-from ivr.storage.db import Database, sms_optouts
+from ivr.storage.db import Database
+from ivr.storage.tables import sms_optouts
 from ivr.storage.outbox import Outbox
 from ivr.storage.sms_store import SmsStore
 from postgres import fresh_database

@@ -23,7 +23,7 @@ from twilio.request_validator import RequestValidator
 from conftest import FLOWS
 from ivr.config import PROJECT_ROOT
 from ivr.storage.db import Database
-from ivr.storage.events import events
+from ivr.storage.tables import events
 
 TOKEN = "publish-test-token-0123456789abcdef"
 WORKERS = 2

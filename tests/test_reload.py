@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from conftest import FLOWS, make_config
-from ivr import create_app
+from ivr.app import create_app
 from ivr.flow.source import CHECK_EVERY, FlowSource
 from ivr.services import current_flow
 
@@ -149,9 +149,8 @@ def test_a_folder_that_is_gone_is_refused_not_a_crash(flows):
 
 
 def app_with_clock(tmp_path, flows):
-    app = create_app(make_config(tmp_path, FLOWS_DIR=str(flows)))
     clock = Clock()
-    app.extensions["ivr"].flows = FlowSource(str(flows), clock)
+    app = create_app(make_config(tmp_path, FLOWS_DIR=str(flows), MONOTONIC_CLOCK=clock))
     return app, clock
 
 

@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
+from ivr.storage import migrate
 from ivr.cli import main
+from ivr.engine.outcomes import understood
 from ivr.reporting import MenuAnswers, NodeFigures, build_report
-from ivr.storage.db import Database, utcnow
+from ivr.storage.db import Database
+from ivr.storage.times import utcnow
 from ivr.storage.events import Step, record
 
 NY = ZoneInfo("America/New_York")
@@ -39,7 +42,7 @@ AFTER = ("voice", "call-after", [("_language", "", "start", "start")])
 def seed(db: Database, conversation, start: datetime) -> None:
     channel, name, steps = conversation
     for i, (node, stage, kind, event) in enumerate(steps):
-        record(db, Step(channel, name, f"hash-of-{name}", node, stage, kind, event, "en"),
+        record(db, Step(channel, name, f"hash-of-{name}", node, stage, kind, event, "en", understood(event)),
                (start + timedelta(seconds=20 * i)).astimezone(timezone.utc))
 
 
@@ -92,7 +95,7 @@ def env(tmp_path):
 @pytest.fixture
 def cli_db(env):
     database = Database(env["DATABASE_URL"])
-    database.upgrade_schema()
+    migrate.upgrade(database)
     yield database
     database.dispose()
 

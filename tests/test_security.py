@@ -8,7 +8,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from conftest import AUTH_TOKEN, make_config
-from ivr import create_app
+from ivr.app import create_app
 from ivr.config import ConfigError
 
 LOCAL = "http://localhost"  # where the test client's requests arrive

@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
+from ivr.storage import migrate
 from ivr.cli import main
 from ivr.cli.slots_commands import parse_every, sample_days
-from ivr.storage.bookings import BookingStore
-from ivr.storage.db import Database, utcnow
+from stores import appointments
+from ivr.storage.db import Database
+from ivr.storage.times import utcnow
 
 SECRET = "cli-test-secret"
 NY = ZoneInfo("America/New_York")
@@ -27,8 +29,8 @@ def env(tmp_path):
 @pytest.fixture
 def store(env):
     db = Database(env["DATABASE_URL"])
-    db.upgrade_schema()
-    yield BookingStore(db, SECRET)
+    migrate.upgrade(db)
+    yield appointments(db, SECRET)
     db.dispose()
 
 
@@ -45,7 +47,7 @@ def test_slots_add_takes_clinic_time_and_list_shows_it(env, store):
               "--label", "Dr. Doss").output
 
     assert "Added 8 slots" in out and "America/New_York" in out
-    found = store.list_slots(utcnow())
+    found = store.slots.list_slots(utcnow())
     assert [s.starts_at for s in found][:2] == [datetime(2030, 12, 2, 14, m, tzinfo=timezone.utc) for m in (0, 30)]
     assert {(s.label, s.minutes) for s in found} == {("Dr. Doss", 30)}
     listing = ivr(env, "slots", "list").output
@@ -57,7 +59,7 @@ def test_slots_add_takes_clinic_time_and_list_shows_it(env, store):
 @pytest.mark.parametrize("every, minutes", [("15m", 15), ("1h", 60), ("1h30m", 90), ("90m", 90)])
 def test_every_accepts_minutes_hours_or_both(env, store, every, minutes):
     ivr(env, "slots", "add", "--start", "2030-12-02 09:00", "--every", every, "--count", "2", "--minutes", "15")
-    first, second = store.list_slots(utcnow())
+    first, second = store.slots.list_slots(utcnow())
     assert second.starts_at - first.starts_at == timedelta(minutes=minutes) and first.minutes == 15
     assert parse_every(every) == timedelta(minutes=minutes)
 
@@ -71,7 +73,7 @@ def test_every_accepts_minutes_hours_or_both(env, store, every, minutes):
 def test_slots_add_bad_options_are_clear_usage_errors(env, store, args, message):
     result = ivr(env, "slots", "add", *args, ok=False)
     assert result.exit_code == 2 and message in result.output
-    assert store.list_slots(utcnow()) == []
+    assert store.slots.list_slots(utcnow()) == []
 
 
 @pytest.mark.parametrize("start, message", [("2020-01-06 09:00", "is in the past"),
@@ -83,9 +85,9 @@ def test_slots_add_refuses_times_that_cannot_be_booked(env, store, start, messag
 
 def test_slots_list_shows_booked_and_with_all_past_slots(env, store):
     now = utcnow()
-    past = store.add_slots(now - timedelta(days=1), timedelta(minutes=30), 1, label="Past", now=now - timedelta(days=2))
-    taken, free = store.add_slots(now + timedelta(days=3), timedelta(minutes=30), 2, label="Dr. Doss", now=now)
-    store.book(taken.id, CALLER, "Jane", "sms", "en", now)
+    past = store.slots.add_slots(now - timedelta(days=1), timedelta(minutes=30), 1, label="Past", now=now - timedelta(days=2))
+    taken, free = store.slots.add_slots(now + timedelta(days=3), timedelta(minutes=30), 2, label="Dr. Doss", now=now)
+    store.bookings.book(taken.id, CALLER, "Jane", "sms", "en", now)
 
     rows = {line.split()[0]: line for line in ivr(env, "slots", "list").output.splitlines()[1:]}
     assert set(rows) == {str(taken.id), str(free.id)}
@@ -96,14 +98,14 @@ def test_slots_list_shows_booked_and_with_all_past_slots(env, store):
 
 def test_slots_remove_refuses_a_booked_slot(env, store):
     now = utcnow()
-    taken, free = store.add_slots(now + timedelta(days=3), timedelta(minutes=30), 2, now=now)
-    store.book(taken.id, CALLER, "Jane", "sms", "en", now)
+    taken, free = store.slots.add_slots(now + timedelta(days=3), timedelta(minutes=30), 2, now=now)
+    store.bookings.book(taken.id, CALLER, "Jane", "sms", "en", now)
 
     assert f"slot {taken.id} is booked" in ivr(env, "slots", "remove", str(taken.id), ok=False).output
     assert f"Removed slot {free.id}" in ivr(env, "slots", "remove", str(free.id)).output
     assert "there is no slot 999" in ivr(env, "slots", "remove", "999", ok=False).output
     assert f"there is no slot {free.id}" in ivr(env, "slots", "remove", str(free.id), ok=False).output
-    assert [s.id for s in store.list_slots(now)] == [taken.id]
+    assert [s.id for s in store.slots.list_slots(now)] == [taken.id]
 
 
 def test_slots_import_adds_good_rows_and_names_each_bad_one(env, store, tmp_path):
@@ -117,22 +119,22 @@ def test_slots_import_adds_good_rows_and_names_each_bad_one(env, store, tmp_path
     assert f"{path}:3: time '9:75' is not a time" in result.stderr
     assert f"{path}:5: date '12/32/2030' is not a date" in result.stderr
     assert "2 rows not added" in result.stderr
-    assert len(store.list_slots(utcnow())) == 2
+    assert len(store.slots.list_slots(utcnow())) == 2
     assert "Added 0 slots." in ivr(env, "slots", "import", str(path), ok=False).stdout
-    assert len(store.list_slots(utcnow())) == 2
+    assert len(store.slots.list_slots(utcnow())) == 2
     assert "does not exist" in ivr(env, "slots", "import", str(tmp_path / "nope.csv"), ok=False).output
 
 
 def test_bookings_list_masks_the_number_and_cancel_frees_the_slot(env, store):
     now = utcnow()
-    slot = store.add_slots(now + timedelta(days=3), timedelta(minutes=30), 1, label="Dr. Doss", now=now)[0]
-    booking = store.book(slot.id, CALLER, "Jane Doe", "sms", "en", now)
+    slot = store.slots.add_slots(now + timedelta(days=3), timedelta(minutes=30), 1, label="Dr. Doss", now=now)[0]
+    booking = store.bookings.book(slot.id, CALLER, "Jane Doe", "sms", "en", now)
 
     listing = ivr(env, "bookings", "list").output
     assert "***0123" in listing and "Jane Doe" in listing and "Dr. Doss" in listing and "booked" in listing
     assert "5025550123" not in listing
     assert "the slot is open again" in ivr(env, "bookings", "cancel", str(booking.id)).output
-    assert store.open_slots(now) == [slot]
+    assert store.slots.open_slots(now) == [slot]
     assert "(no bookings)" in ivr(env, "bookings", "list").output
     assert "cancelled" in ivr(env, "bookings", "list", "--all").output
     assert "already cancelled" in ivr(env, "bookings", "cancel", str(booking.id), ok=False).output
@@ -140,7 +142,7 @@ def test_bookings_list_masks_the_number_and_cancel_frees_the_slot(env, store):
 
 
 def test_callbacks_list_shows_who_to_call_until_done(env, store):
-    request = store.add_callback(CALLER, "Jane Doe", "es", utcnow())
+    request = store.callbacks.add_callback(CALLER, "Jane Doe", "es", utcnow())
 
     listing = ivr(env, "callbacks", "list").output
     assert "Jane Doe" in listing and CALLER in listing and "es" in listing
@@ -154,20 +156,20 @@ def test_seed_sample_adds_weekday_mornings_only_when_there_are_no_upcoming_slots
     out = ivr(env, "slots", "seed-sample").output
 
     assert "Added 30 sample slots" in out
-    seeded = store.list_slots(utcnow())
+    seeded = store.slots.list_slots(utcnow())
     local = [s.starts_at.astimezone(NY) for s in seeded]
     assert len(seeded) == 30 and all(t.weekday() < 5 for t in local)
     assert sorted({t.strftime("%H:%M") for t in local}) == ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
     assert min(t.date() for t in local) > utcnow().astimezone(NY).date()
     assert "no sample slots added" in ivr(env, "slots", "seed-sample").output
-    assert len(store.list_slots(utcnow())) == 30
+    assert len(store.slots.list_slots(utcnow())) == 30
 
 
 def test_seed_sample_leaves_a_clinic_with_its_own_slots_alone(env, store, tmp_path):
     now = utcnow()
-    store.add_slots(now + timedelta(days=40), timedelta(minutes=30), 1, label="Dr. Doss", now=now)
+    store.slots.add_slots(now + timedelta(days=40), timedelta(minutes=30), 1, label="Dr. Doss", now=now)
     assert "1 upcoming slot already" in ivr(env, "slots", "seed-sample").output
-    assert len(store.list_slots(now)) == 1
+    assert len(store.slots.list_slots(now)) == 1
 
 
 def test_sample_days_are_the_next_weekdays():

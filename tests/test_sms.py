@@ -8,14 +8,15 @@ import pytest
 from sqlalchemy import select, update
 
 from conftest import AUTH_TOKEN, FLOWS, make_config
-from ivr import create_app
-from ivr.channels.gsm import is_gsm7, non_gsm7, segments, to_gsm7
-from ivr.channels.sms_reply import compose, phrase
+from ivr.app import create_app
+from ivr.render.gsm import is_gsm7, non_gsm7, segments, to_gsm7
+from ivr.render.sms import compose, phrase
 from ivr.engine.step import Result, State
 from ivr.flow import load_flow
 from ivr.privacy import phone_hash
 from ivr.simulate.phone import Signer, Texter
-from ivr.storage.db import as_utc, sms_optouts, sms_sessions, utcnow
+from ivr.storage.tables import sms_optouts, sms_sessions
+from ivr.storage.times import as_utc, utcnow
 
 NUMBER = "+15025550123"  # the Texter's number
 FLOW = load_flow(FLOWS)  # for building test parameters; tests use the `flow` fixture

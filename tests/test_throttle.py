@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from booking_fakes import NOW
 from conftest import AUTH_TOKEN, FLOWS, make_config
-from ivr import create_app
-from ivr.channels.gsm import to_gsm7
+from ivr.app import create_app
+from ivr.render.gsm import to_gsm7
 from ivr.flow import load_flow
 from ivr.privacy import phone_hash
 from ivr.simulate.phone import Signer, Texter
-from ivr.storage.db import sms_optouts, sms_sessions
+from ivr.storage.tables import sms_optouts, sms_sessions
 from ivr.storage.rate_limit import ANSWER, NOTICE, QUIET, RateLimiter
 
 FLOW = load_flow(FLOWS)

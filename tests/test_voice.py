@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import TRANSFER_NUMBER, make_config
-from ivr import create_app
+from ivr.app import create_app
 from ivr.simulate.phone import Phone, Signer
 
 WORDS_PER_SECOND = 160 / 60  # a steady speaking rate
@@ -164,7 +164,7 @@ def test_a_stale_or_tampered_step_url_still_gets_a_menu(signer, query):
 def test_a_steps_twiml_is_made_once_per_flow_and_never_kept_with_a_callers_name(flow):
     from zoneinfo import ZoneInfo
 
-    from ivr.channels import voice_twiml
+    from ivr.render import voice as voice_twiml
     from ivr.engine.state import Result, State
 
     zone, number = ZoneInfo("America/New_York"), "+15025550199"

@@ -42,7 +42,7 @@ def ends_properly(document: bytes) -> bool:
 def walked(tmp_path_factory):
     """Every voice TwiML document the line can produce from its nodes and their inputs."""
     from conftest import AUTH_TOKEN, make_config
-    from ivr import create_app
+    from ivr.app import create_app
     from ivr.simulate.phone import Signer
 
     app = create_app(make_config(tmp_path_factory.mktemp("walk")))

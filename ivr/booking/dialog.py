@@ -4,8 +4,10 @@ By voice: choose a time -> confirm it -> say a name -> hear it read back -> book
 By text:  choose a time -> give a name -> YES -> booked.
 A caller who asks for a person outside office hours may leave a call-back request instead.
 
-Everything the dialog needs from the clinic goes through a Desk (see desk.py): the open times,
-the atomic booking, the caller's next appointment, office hours. Tests use an in-memory desk.
+Everything the dialog needs from the clinic goes through a Desk (the port below; the clinic's
+own is services/desk.py): the open times, the atomic booking, the caller's next appointment,
+office hours. Tests use an in-memory desk. The engine reaches these dialogs through its
+Dialogs port (engine/dialogs.py): DIALOGS is what the channels hand it.
 """
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ import re
 from dataclasses import replace
 from typing import Callable, Protocol
 
+from ..engine.dialogs import IsCommand, Unavailable
 from ..engine.index import SPEECH, TEXT, index_for
 from ..engine.matching import PhraseMatcher
 from ..engine.state import Input, Result, State, View
-from ..engine.text import tokens
 from ..flow.flow import Flow
+from ..words import tokens
 from . import timefmt
 
 CHOOSE, CONFIRM, NAME, READBACK, CANCEL = "choose", "confirm", "name", "readback", "cancel"
@@ -27,10 +30,6 @@ CALLBACK_STAGES = {CB_OFFER, CB_NAME, CB_NUMBER, CB_DIGITS}
 PAGE_SIZE = 3
 KEY_YES, KEY_NO, KEY_MORE = "1", "2", "4"
 MAX_NAME = 60
-
-
-class Unavailable(Exception):
-    """The clinic's calendar cannot be reached right now."""
 
 
 class Desk(Protocol):
@@ -43,7 +42,7 @@ class Desk(Protocol):
     def next_booking(self): ...
     def cancel(self, booking_id: int) -> bool: ...
     def office_open(self) -> bool: ...
-    def office_hours(self, lang: str) -> str: ...
+    def hours_said(self, lang: str) -> str: ...  # the office hours, in words
     def caller_last4(self) -> str: ...
     def request_callback(self, name: str, number: str | None) -> None: ...
     def send_page(self, node_id: str, lang: str) -> bool: ...
@@ -84,12 +83,12 @@ def enter_transfer(flow: Flow, state: State, desk, event: str, notices: tuple = 
     if desk is None or not desk.offers_callback or desk.office_open():
         return Result(state, event, notices)
     offer = State(state.node, state.lang, stage=CB_OFFER)
-    return Result(offer, event, notices + ("office_closed",), view=View(hours=desk.office_hours(state.lang)))
+    return Result(offer, event, notices + ("office_closed",), view=View(hours=desk.hours_said(state.lang)))
 
 
-def enter_cancel(flow: Flow, state: State, desk) -> Result:
+def enter_cancel(flow: Flow, state: State, desk) -> Result | None:
     if desk is None:
-        return Result(replace(state, misses=state.misses + 1), "no_match", ("no_match", "more_help"), present=False)
+        return None  # nothing to cancel without the calendar: a miss
 
     def find() -> Result:
         booking = desk.next_booking()
@@ -120,14 +119,14 @@ def redisplay(flow: Flow, state: State, desk, event: str, notices: tuple = (), p
                 return Result(State(flow.line.start, state.lang), "no_booking", notices + ("cancel_none",))
             return Result(state, event, notices, present, View(booking=booking))
         return Result(state, event, notices, present,
-                      View(hours=desk.office_hours(state.lang), last4=desk.caller_last4()))
+                      View(hours=desk.hours_said(state.lang), last4=desk.caller_last4()))
 
     return _guard(again, flow, state, event, notices)
 
 
 # ---- answering --------------------------------------------------------------------------------
 
-def stage_step(flow: Flow, state: State, inp: Input, desk, is_command: Callable[[State, Input], bool]):
+def stage_step(flow: Flow, state: State, inp: Input, desk, is_command: IsCommand):
     """The dialog's reading of an input, or None to let the menu commands have it."""
     if desk is None or inp.kind == "silence" or not inp.value.strip():
         return None
@@ -282,3 +281,30 @@ def _number_said(flow: Flow, state: State, inp: Input) -> str:
         return re.sub(r"\D", "", inp.value)
     words = index_for(flow).digit_words.get(state.lang, {})
     return "".join(t if t.isdigit() else words.get(t, "") for t in tokens(inp.value))
+
+
+class BookingDialogs:
+    """The engine's Dialogs port (engine/dialogs.py), answered by the dialogs above."""
+
+    def fits(self, flow: Flow, state: State) -> bool:
+        return stage_fits(flow, state)
+
+    def enter(self, flow: Flow, state: State, node_type: str, desk, event: str, notices: tuple) -> Result | None:
+        if node_type == "booking":
+            return enter_booking(flow, state, desk, event, notices)
+        if node_type == "transfer":
+            return enter_transfer(flow, state, desk, event, notices)
+        return None
+
+    def enter_cancel(self, flow: Flow, state: State, desk) -> Result | None:
+        return enter_cancel(flow, state, desk)
+
+    def redisplay(self, flow: Flow, state: State, desk, event: str, notices: tuple = (),
+                  present: bool = True) -> Result:
+        return redisplay(flow, state, desk, event, notices, present)
+
+    def answer(self, flow: Flow, state: State, inp: Input, desk, is_command: IsCommand) -> Result | None:
+        return stage_step(flow, state, inp, desk, is_command)
+
+
+DIALOGS = BookingDialogs()

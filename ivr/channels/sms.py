@@ -8,13 +8,13 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
-from ..booking.desk import ClinicDesk
 from ..messaging.texts import send_text
 from ..observability.steps import record_text
 from ..privacy import phone_hash, safe_sid, short_id
+from ..render.sms import compose, phrase
 from ..services import current_flow, current_time, services
+from ..services.desk import ClinicDesk
 from .sms_conversation import converse
-from .sms_reply import compose, phrase
 from .twilio_auth import require_twilio_signature
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -33,15 +33,15 @@ def _twiml(text: str | None) -> Response:
 
 @bp.post("")
 def incoming_message():
-    form, config, line = request.form, current_app.config, services()
+    form, config, svc = request.form, current_app.config, services()
     who, now, flow = phone_hash(form.get("From", ""), config["SECRET_KEY"]), current_time(), current_flow()
 
     def make_desk(lang: str) -> ClinicDesk:
-        return ClinicDesk(flow=flow, bookings=line.bookings, config=config, caller=form.get("From", ""),
+        return ClinicDesk(flow=flow, stores=svc, config=config, caller=form.get("From", ""),
                           channel="sms", lang=lang, now=now, send_text=send_text, compose_sms=compose)
 
-    reply, event, state = converse(flow, line.sms, who, form.get("Body", "")[:MAX_BODY], now, make_desk,
-                                   ZoneInfo(config["CLINIC_TIMEZONE"]), line.limiter)
+    reply, event, state = converse(flow, svc.sms, who, form.get("Body", "")[:MAX_BODY], now, make_desk,
+                                   ZoneInfo(config["CLINIC_TIMEZONE"]), svc.limiter)
     if log.isEnabledFor(logging.DEBUG):
         log.debug("message=%s from=%s event=%s replied=%s", safe_sid(form.get("MessageSid", "")), short_id(who),
                   event, bool(reply))

@@ -6,12 +6,14 @@ from typing import Callable, NamedTuple
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..booking.dialog import DIALOGS
+from ..control_words import control_word
+from ..engine.state import dialog_data, with_dialog
 from ..engine.step import Input, Result, State, start_state, step
 from ..flow import Flow
+from ..render.sms import compose, phrase
 from ..storage.rate_limit import ANSWER, NOTICE, RateLimiter
-from ..storage.sms_store import SmsStore
-from .sms_control import control_word
-from .sms_reply import compose, phrase
+from ..storage.sms_store import Place, SmsStore
 
 
 class Reply(NamedTuple):
@@ -31,7 +33,8 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
     if control in ("stop", "start"):
         return _opt(flow, store, who, control == "stop", now)
     # HELP always gets through, and is not counted.
-    state, opted_out, verdict = store.arrive(who, now, limiter if control != "help" else None)
+    place, opted_out, verdict = store.arrive(who, now, limiter if control != "help" else None)
+    state = _state(place)
     lang = state.lang if state else flow.default_language
     if control == "yes" and opted_out:
         return _opt(flow, store, who, False, now)
@@ -45,19 +48,20 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
     first_contact = state is None
     state = state or start_state(flow, choose_language=False)
     desk = make_desk(state.lang) if make_desk else None
-    result = step(flow, state, Input("text", body), max_misses=None, desk=desk)
+    result = step(flow, state, Input("text", body), max_misses=None, desk=desk, dialogs=DIALOGS)
     if first_contact and not result.matched:
         # A first "hi" (or anything we cannot place) gets the welcome, not an apology.
         result = Result(State(flow.line.start, result.state.lang), "start")
     welcome = result.state.node == flow.line.start and result.event in ("start", "main", "language")
-    store.save_state(who, result.state, now)
+    store.save_place(who, _place(result.state), now)
     return Reply(compose(flow, result, welcome=welcome, zone=zone), result.event, result.state)
 
 
 def _opt(flow: Flow, store: SmsStore, who: str, opt_out: bool, now: datetime) -> Reply:
     """Record an opt-out or opt-in (kept on disk if the database is down: never lost)."""
     try:
-        state, was_out, _ = store.arrive(who, now)  # one read, not counted by the throttle
+        place, was_out, _ = store.arrive(who, now)  # one read, not counted by the throttle
+        state = _state(place)
     except SQLAlchemyError:
         state, was_out = None, False
     store.set_opted_out(who, opt_out, now)
@@ -65,3 +69,12 @@ def _opt(flow: Flow, store: SmsStore, who: str, opt_out: bool, now: datetime) ->
     if opt_out:
         return Reply(None if was_out else phrase(flow, "sms_stopped", lang), "opt_out", state)  # one at most
     return Reply(phrase(flow, "sms_started", lang), "opt_in", state)
+
+
+def _state(place: Place | None) -> State | None:
+    """The engine's state for a texter's stored place (a booking in progress included)."""
+    return None if place is None else with_dialog(State(place.node, place.lang, place.misses), place.data)
+
+
+def _place(state: State) -> Place:
+    return Place(state.node, state.lang, state.misses, dialog_data(state))

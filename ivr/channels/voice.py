@@ -9,15 +9,15 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from ..booking.desk import ClinicDesk
-from ..booking.dialog import CB_DIGITS, CB_NAME, CB_NUMBER, NAME, READBACK
-from ..engine.step import Input, Result, State, arrive, sanitize, start_state, step
+from ..booking.dialog import CB_DIGITS, CB_NAME, CB_NUMBER, DIALOGS, NAME, READBACK
+from ..engine.step import Input, Result, State, Turn, arrive, sanitize, start_state, step
 from ..messaging.texts import send_text
 from ..observability.steps import record_call
 from ..privacy import keyed_hash, safe_sid
+from ..render import voice as voice_twiml
+from ..render.sms import compose
 from ..services import current_flow, current_time, services
-from . import voice_twiml
-from .sms_reply import compose
+from ..services.desk import ClinicDesk
 from .twilio_auth import require_twilio_signature
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -76,7 +76,7 @@ def _input(form) -> Input:
 
 
 def _desk(flow, form, config, lang: str, now) -> ClinicDesk:
-    return ClinicDesk(flow=flow, bookings=services().bookings, config=config, caller=form.get("From", ""),
+    return ClinicDesk(flow=flow, stores=services(), config=config, caller=form.get("From", ""),
                       channel="voice", lang=lang, now=now, send_text=send_text, compose_sms=compose)
 
 
@@ -106,7 +106,7 @@ def gathered():
     flow, now, form, config = current_flow(), current_time(), request.form, current_app.config
     call_key = _call_key(form, config)
     inp, state = _input(form), _state(call_key, now)
-    result = step(flow, state, inp, desk=_desk(flow, form, config, state.lang, now))
+    result = step(flow, state, inp, desk=_desk(flow, form, config, state.lang, now), dialogs=DIALOGS)
     return _answer(flow, result, inp, form, config, call_key, now)
 
 
@@ -115,8 +115,9 @@ def show_node():
     """Present a node afresh (after a failed transfer, or a redirect)."""
     flow, now, inp, form, config = current_flow(), current_time(), Input("start"), request.form, current_app.config
     call_key = _call_key(form, config)
-    state = sanitize(flow, _state(call_key, now))
-    result = arrive(flow, state, state.node, "show", _desk(flow, form, config, state.lang, now))
+    state = sanitize(flow, _state(call_key, now), DIALOGS)
+    turn = Turn(flow, _desk(flow, form, config, state.lang, now), DIALOGS)
+    result = arrive(turn, state, state.node, "show")
     return _answer(flow, result, inp, form, config, call_key, now)
 
 

@@ -1,63 +1,51 @@
-"""The `ivr` command line for staff and deployers."""
+"""The `ivr` command line for staff and deployers, one module per subject.
+
+Commands that work on the line's data (slots, bookings, callbacks, outbox, report, purge,
+init-db) run inside the app, made from the same settings as the server: they are Flask
+`with_appcontext` commands, and the `ivr` group hands them Flask's ScriptInfo, which makes the
+app with `create_app` when such a command runs (tests hand their own app, with its clock, through
+`app.test_cli_runner()`). The flow tools (validate, call, text, graph) and `webhooks` need no
+app, so they work even while the flow files have errors."""
 from __future__ import annotations
 
 import sys
 
 import click
-from sqlalchemy.engine import make_url
+from flask.cli import AppGroup, ScriptInfo
 
+from ..app import create_app
+from ..config import ConfigError
 from ..flow import FlowError
+from .flows_commands import call, graph, text, validate
+from .outbox_commands import outbox
+from .report_commands import purge_command, report
+from .setup_commands import init_db, webhooks
+from .slots_commands import bookings, callbacks, slots
 
 
-def _app():
-    from .. import create_app
-
+def command_app():
+    """The app as the server would run it, but sending no texts in the background."""
     try:
-        return create_app({"OUTBOX_WORKER": False})  # a command sends texts only when asked to
+        return create_app({"OUTBOX_WORKER": False})
     except FlowError as error:
         raise click.ClickException(f"the flow files have errors:\n{error}") from None
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
 
 
-@click.group()
-def main() -> None:
-    """Spine health information line: set up, check and run the line."""
+class LineCommands(AppGroup):
+    """A command group whose app commands run in the app that command_app makes."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if parent is None:
+            extra.setdefault("obj", ScriptInfo(create_app=command_app, set_debug_flag=False))
+        return super().make_context(info_name, args, parent=parent, **extra)
 
 
-@main.command("init-db")
-def init_db() -> None:
-    """Create the database tables (safe to run again)."""
-    app = _app()
-    url = make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
-    click.echo(f"Database ready: {url}")
-
-
-@main.command("webhooks")
-@click.option("--base", default=None, help="Public base URL (default: PUBLIC_BASE_URL or the local server).")
-def webhooks(base: str | None) -> None:
-    """Print the two URLs to paste into the Twilio console."""
-    import os
-
-    base = (base or os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
-    click.echo("Paste these into the Twilio console (Phone Numbers > your number):")
-    click.echo(f"  A call comes in  (Webhook, HTTP POST): {base}/voice")
-    click.echo(f"  A message comes in (Webhook, HTTP POST): {base}/sms")
-
-
-from .outbox_commands import outbox  # noqa: E402 - registered after `main` and `_app` exist
-
-main.add_command(outbox)
-
-from .slots_commands import register as register_appointments  # noqa: E402 - slots, bookings, callbacks
-
-register_appointments(main)
-
-from .flows_commands import register as register_flow_tools  # noqa: E402 - validate, call, text, graph
-
-register_flow_tools(main)
-
-from .report_commands import register as register_reports  # noqa: E402 - report, purge
-
-register_reports(main)
+main = LineCommands(name="ivr", help="Spine health information line: set up, check and run the line.")
+for _command in (init_db, webhooks, validate, call, text, graph, slots, bookings, callbacks, outbox, report,
+                 purge_command):
+    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,4 +1,7 @@
-"""`ivr validate`, `ivr call`, `ivr text` and `ivr graph`: check, try and picture a flow edit."""
+"""`ivr validate`, `ivr call`, `ivr text` and `ivr graph`: check, try and picture a flow edit.
+
+These need no running line: they read flow files, and a trial runs its own app on a throwaway
+database."""
 from __future__ import annotations
 
 import os
@@ -9,6 +12,9 @@ import click
 
 from ..config import PROJECT_ROOT
 from ..flow import FlowError, load_flow
+from ..flow import graph as drawing
+from ..lint import lint
+from ..simulate.trial import InputError, Trial, trial_app
 
 FORMATS = ("mermaid", "dot", "svg", "png")
 
@@ -42,11 +48,9 @@ def validate(path: str | None, strict: bool) -> None:
     Each problem is printed as file:line: error|warning: message, with a hint.
     Exits 1 on errors, and with --strict on warnings too.
     """
-    from ..flow.lint import lint
-
     report = lint(path or default_flows())
     for finding in report.findings:
-        click.echo(str(finding))
+        click.echo(finding.labelled())
         if finding.hint:
             click.echo(f"    hint: {finding.hint}")
     failed = bool(report.errors) or (strict and bool(report.warnings))
@@ -85,8 +89,6 @@ def _show(reply) -> None:
 
 
 def _try(channel: str, flows: str, lang: str | None, script: str | None, record_to: str | None) -> None:
-    from ..simulate.trial import InputError, Trial, trial_app
-
     flow = _load(flows)
     if lang and lang not in flow.languages:
         raise click.BadParameter(f"'{lang}' is not one of the languages ({', '.join(flow.languages)})",
@@ -164,8 +166,6 @@ on a throwaway database, against the flow files on disk.""")
               help="Write here instead of the screen; a .md file gets a Markdown page with the Mermaid.")
 def graph(flows: str, fmt: str, lang: str | None, output: str | None) -> None:
     """Draw the line: menus, options with their keys, words and keywords, pages and ends."""
-    from ..flow import graph as drawing
-
     flow = _load(flows)
     lang = lang or flow.default_language
     if lang not in flow.languages:
@@ -189,8 +189,3 @@ def graph(flows: str, fmt: str, lang: str | None, output: str | None) -> None:
         sys.stdout.buffer.write(data)
     else:
         click.echo(data, nl=False)
-
-
-def register(main: click.Group) -> None:
-    for command in (validate, call, text, graph):
-        main.add_command(command)

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
+from flask.cli import AppGroup
 
-from ..storage.db import utcnow
+from ..messaging.sender import sender_from_config
+from ..messaging.worker import OutboxWorker
+from ..services import current_time, services
+from .output import mask_number
 
 
-def mask_number(number: str) -> str:
-    """Enough of a number for staff to tell texts apart: ***0123."""
-    return "***" + number[-4:] if len(number) > 4 else "***"
-
-
-@click.group()
+@click.group(cls=AppGroup)
 def outbox() -> None:
     """The texts the line sends: each is recorded, sent, and marked sent, failed or blocked."""
 
@@ -20,9 +20,7 @@ def outbox() -> None:
 @click.option("--limit", default=50, show_default=True, help="How many of the latest texts to show.")
 def list_texts(limit: int) -> None:
     """The latest texts, newest first (never their words)."""
-    from . import _app
-
-    texts = _app().extensions["ivr"].outbox.list(limit)
+    texts = services().outbox.list(limit)
     click.echo(f"{'id':>6}  {'status':<8} {'tries':>5}  {'kind':<22} {'to':<8} {'updated (UTC)':<17} note")
     for text in texts:
         note = text.twilio_sid or text.last_error or ""
@@ -35,15 +33,10 @@ def list_texts(limit: int) -> None:
 @outbox.command("send")
 def send_due() -> None:
     """Send the texts that are due, once, then stop."""
-    from ..messaging.sender import sender_from_config
-    from ..messaging.worker import OutboxWorker
-    from . import _app
-
-    app = _app()
-    box = app.extensions["ivr"].outbox
-    sender = sender_from_config(app.config, box)
+    box = services().outbox
+    sender = sender_from_config(current_app.config, box)
     if sender is None:
         raise click.ClickException("set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER to send texts")
-    counts = OutboxWorker(box, sender).run_once(utcnow())
+    counts = OutboxWorker(box, sender).run_once(current_time())
     summary = ", ".join(f"{counts[status]} {status}" for status in ("sent", "retry", "failed", "blocked"))
     click.echo(f"{summary}; {box.depth()} waiting")

@@ -3,56 +3,36 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from flask.cli import with_appcontext
 
 from ..engine.state import LANGUAGE
 from ..reporting import Report, build_report
 from ..retention import KEPT, purge
-from ..storage.db import utcnow
-from .slots_commands import _table
+from ..services import current_time, services
+from .output import clinic_zone, table
 
 DEFAULT_DAYS = 7
 NODE_NAMES = {LANGUAGE: "(language choice)", "": "(no menu yet)"}
 
 
-def register(main: click.Group) -> None:
-    main.add_command(report)
-    main.add_command(purge_command)
-
-
-def _clinic():
-    """The app (as the server would run), its clock and the clinic's time zone."""
-    from ..config import ConfigError
-    from . import _app
-
-    try:
-        app = _app()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
-    try:
-        zone = ZoneInfo(app.config["CLINIC_TIMEZONE"])
-    except (ZoneInfoNotFoundError, ValueError):
-        raise click.ClickException(f"CLINIC_TIMEZONE '{app.config['CLINIC_TIMEZONE']}' is not a time zone") from None
-    return app, app.config.get("CLOCK", utcnow)(), zone
-
-
 @click.command("report")
+@with_appcontext
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
               help="First day, YYYY-MM-DD (default: 6 days before --until).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (default: today).")
 def report(since: datetime | None, until: datetime | None) -> None:
     """Calls and texts, where people went, misses, emergency guidance, transfers, bookings,
     opt-outs and where conversations ended, for a range of days (default: the last 7)."""
-    app, now, zone = _clinic()
-    last = until.date() if until else now.astimezone(zone).date()
+    zone = clinic_zone()
+    last = until.date() if until else current_time().astimezone(zone).date()
     first = since.date() if since else last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         raise click.BadParameter("--since is after --until")
-    flow = app.extensions["ivr"].flows.flow
+    flow = services().flows.flow
     transfer_nodes = [name for name, node in flow.nodes.items() if node.type == "transfer"]
-    figures = build_report(app.extensions["ivr"].db, _midnight(first, zone), _midnight(last + timedelta(days=1), zone),
+    figures = build_report(services().db, _midnight(first, zone), _midnight(last + timedelta(days=1), zone),
                            transfer_nodes)
     show_report(figures, first, last, zone)
 
@@ -64,7 +44,7 @@ def _midnight(day: date, zone: tzinfo) -> datetime:
 def show_report(r: Report, first: date, last: date, zone: tzinfo) -> None:
     click.echo(f"Report for {first:%a %Y-%m-%d} to {last:%a %Y-%m-%d} ({zone})")
     click.echo()
-    _table(["In these days", "count"], [
+    table(["In these days", "count"], [
         ["Calls", r.calls],
         ["Text conversations (one per number)", r.texters],
         ["Heard the emergency guidance", r.heard_emergency],
@@ -87,7 +67,7 @@ def show_report(r: Report, first: date, last: date, zone: tzinfo) -> None:
 def _section(title: str, headers: list[str], rows: list[list]) -> None:
     click.echo()
     click.echo(title)
-    _table(headers, rows, "  none in these days")
+    table(headers, rows, "  none in these days")
 
 
 def _name(node: str) -> str:
@@ -99,13 +79,13 @@ def _share(count: int, rate: float) -> str:
 
 
 @click.command("purge")
+@with_appcontext
 @click.option("--older-than", "days", type=click.IntRange(min=1), required=True, metavar="DAYS",
               help="Delete conversation state older than this many days.")
 def purge_command(days: int) -> None:
     """Delete old conversation state (the clinic's retention policy). Bookings, call-back
     requests, opt-outs and texts not yet sent are kept."""
-    app, now, _zone = _clinic()
-    deleted = purge(app.extensions["ivr"].db, now, days)
+    deleted = purge(services().db, current_time(), days)
     click.echo(f"Deleted what was older than {days} day{'' if days == 1 else 's'}:")
-    _table(["table", "rows deleted"], [[table, count] for table, count in deleted.items()], "")
+    table(["table", "rows deleted"], [[table, count] for table, count in deleted.items()], "")
     click.echo(f"Kept: {', '.join(KEPT)}.")

@@ -1,63 +1,25 @@
 """Staff commands for appointments: `ivr slots`, `ivr bookings`, `ivr callbacks`.
 
 Times are typed and shown in the clinic's time zone (CLINIC_TIMEZONE); the database keeps UTC.
+Each command runs in the app (the same settings as the server) and takes the app's clock.
 """
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from flask.cli import AppGroup
 
-from ..storage.bookings import BookingStore, Slot, local_to_utc
-from ..storage.db import utcnow
-from .outbox_commands import mask_number
+from ..services import current_time, services
+from ..storage.slots import Slot
+from ..storage.times import local_to_utc
+from .output import clinic_zone, count, mask_number, table, when
 
 SAMPLE_DAYS = 5  # weekdays of sample slots
 SAMPLE_HOURS = (time(9), time(12))  # first start, end of the last slot
 SAMPLE_EVERY = timedelta(minutes=30)
 _EVERY = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
-
-
-def register(main: click.Group) -> None:
-    for group in (slots, bookings, callbacks):
-        main.add_command(group)
-
-
-def _desk() -> tuple[BookingStore, tzinfo]:
-    """The booking store and the clinic's time zone, from the same settings as the app."""
-    from ..config import ConfigError
-    from . import _app
-
-    try:
-        app = _app()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
-    name = app.config["CLINIC_TIMEZONE"]
-    try:
-        zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise click.ClickException(f"CLINIC_TIMEZONE '{name}' is not a time zone (e.g. America/New_York)") from None
-    return app.extensions["ivr"].bookings, zone
-
-
-def _when(moment: datetime, zone: tzinfo) -> str:
-    return f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M}"
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _table(headers: list[str], rows: list[list], empty: str) -> None:
-    if not rows:
-        click.echo(empty)
-        return
-    cells = [[str(cell) for cell in row] for row in [headers, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    for row in cells:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
 def parse_every(text: str) -> timedelta:
@@ -85,7 +47,7 @@ def _start_option(_ctx, _param, value: str) -> datetime:
 
 # ---- ivr slots -------------------------------------------------------------------------------
 
-@click.group()
+@click.group(cls=AppGroup)
 def slots() -> None:
     """Appointment slots callers can book."""
 
@@ -94,27 +56,29 @@ def slots() -> None:
 @click.option("--start", required=True, callback=_start_option, help='First slot, clinic time: "2026-12-01 09:00".')
 @click.option("--every", default="30m", show_default=True, callback=_every_option,
               help="Time between slots: 15m, 1h, 1h30m.")
-@click.option("--count", default=1, show_default=True, type=click.IntRange(1, 1000), help="How many slots.")
+@click.option("--count", "how_many", default=1, show_default=True, type=click.IntRange(1, 1000),
+              help="How many slots.")
 @click.option("--label", default="", help="Clinic or provider, e.g. \"Dr. Doss\".")
 @click.option("--minutes", default=30, show_default=True, type=click.IntRange(1, 24 * 60), help="Length of each slot.")
-def add_slots(start: datetime, every: timedelta, count: int, label: str, minutes: int) -> None:
+def add_slots(start: datetime, every: timedelta, how_many: int, label: str, minutes: int) -> None:
     """Add COUNT slots from START, EVERY apart. Slots already there are skipped."""
-    store, zone = _desk()
+    store, zone = services().slots, clinic_zone()
     try:
         first = local_to_utc(start.date(), start.time(), zone)
-        if first <= utcnow():
+        if first <= current_time():
             raise ValueError(f"--start {start:%Y-%m-%d %H:%M} is in the past")
-        added = store.add_slots(first.astimezone(zone), every, count, label=label, minutes=minutes)
+        added = store.add_slots(first.astimezone(zone), every, how_many, label=label, minutes=minutes,
+                                now=current_time())
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    _report_added(added, count, zone)
+    _report_added(added, how_many, zone)
 
 
 def _report_added(added: list[Slot], wanted: int, zone: tzinfo) -> None:
     skipped = f" ({wanted - len(added)} already there)" if wanted > len(added) else ""
-    click.echo(f"Added {_count(len(added), 'slot')}{skipped}" + (f", times in {zone}:" if added else "."))
+    click.echo(f"Added {count(len(added), 'slot')}{skipped}" + (f", times in {zone}:" if added else "."))
     if added:
-        _table(["id", "starts", "min", "label"], [[s.id, _when(s.starts_at, zone), s.minutes, s.label] for s in added],
+        table(["id", "starts", "min", "label"], [[s.id, when(s.starts_at, zone), s.minutes, s.label] for s in added],
                "")
 
 
@@ -122,27 +86,26 @@ def _report_added(added: list[Slot], wanted: int, zone: tzinfo) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Past slots too.")
 def list_slots(show_all: bool) -> None:
     """Upcoming slots, open or booked."""
-    store, zone = _desk()
-    now = utcnow()
-    booked = {b.slot.id for b in store.list_bookings(now, include_past=show_all, status="booked")}
-    rows = [[s.id, _when(s.starts_at, zone), s.minutes, s.label,
+    svc, zone, now = services(), clinic_zone(), current_time()
+    booked = {b.slot.id for b in svc.bookings.list_bookings(now, include_past=show_all, status="booked")}
+    rows = [[s.id, when(s.starts_at, zone), s.minutes, s.label,
              "booked" if s.id in booked else ("past" if s.starts_at <= now else "open")]
-            for s in store.list_slots(now, include_past=show_all)]
-    _table(["id", f"starts ({zone})", "min", "label", "status"], rows, "(no slots: add some with `ivr slots add`)")
+            for s in svc.slots.list_slots(now, include_past=show_all)]
+    table(["id", f"starts ({zone})", "min", "label", "status"], rows, "(no slots: add some with `ivr slots add`)")
 
 
 @slots.command("remove")
 @click.argument("slot_id", type=int)
 def remove_slot(slot_id: int) -> None:
     """Stop offering slot SLOT_ID (refused while it is booked)."""
-    store, zone = _desk()
+    store, zone = services().slots, clinic_zone()
     slot = store.slot(slot_id)
     try:
         if slot is None or not store.remove_slot(slot_id):
             raise click.ClickException(f"there is no slot {slot_id} (see `ivr slots list --all`)")
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Removed slot {slot_id}: {_when(slot.starts_at, zone)} {slot.label}".rstrip())
+    click.echo(f"Removed slot {slot_id}: {when(slot.starts_at, zone)} {slot.label}".rstrip())
 
 
 @slots.command("import")
@@ -150,16 +113,16 @@ def remove_slot(slot_id: int) -> None:
 def import_slots(csv_file: str) -> None:
     """Add the slots of a CSV file: date,time,minutes,label rows in clinic time, e.g.
     2026-12-01,09:00,30,Dr. Doss (a header row is fine). Rows already there are skipped."""
-    store, zone = _desk()
+    store, zone = services().slots, clinic_zone()
     try:
-        added, problems = store.import_csv(csv_file, zone)
+        added, problems = store.import_csv(csv_file, zone, current_time())
     except (OSError, UnicodeDecodeError) as error:
         raise click.ClickException(f"cannot read {csv_file}: {error}") from None
     _report_added(added, len(added), zone)
     for problem in problems:
         click.echo(problem, err=True)
     if problems:
-        raise click.ClickException(f"{_count(len(problems), 'row')} not added (above); "
+        raise click.ClickException(f"{count(len(problems), 'row')} not added (above); "
                                    "fix them and import the file again")
 
 
@@ -177,11 +140,10 @@ def sample_days(today: date, days: int = SAMPLE_DAYS) -> list[date]:
 def seed_sample() -> None:
     """Sample slots for trying the line: the next weekdays, 9:00 to 12:00 every 30 minutes,
     clinic time. Only when there are no upcoming slots at all."""
-    store, zone = _desk()
-    now = utcnow()
+    store, zone, now = services().slots, clinic_zone(), current_time()
     upcoming = store.list_slots(now)
     if upcoming:
-        click.echo(f"{_count(len(upcoming), 'upcoming slot')} already: no sample slots added.")
+        click.echo(f"{count(len(upcoming), 'upcoming slot')} already: no sample slots added.")
         return
     first, end = SAMPLE_HOURS
     per_day = (datetime.combine(date.min, end) - datetime.combine(date.min, first)) // SAMPLE_EVERY
@@ -190,12 +152,12 @@ def seed_sample() -> None:
         start = local_to_utc(day, first, zone).astimezone(zone)
         added += store.add_slots(start, SAMPLE_EVERY, per_day, now=now)
     click.echo(f"Added {len(added)} sample slots: {SAMPLE_DAYS} weekdays from "
-               f"{_when(added[0].starts_at, zone)}, {first:%H:%M}-{end:%H:%M} every 30 minutes ({zone}).")
+               f"{when(added[0].starts_at, zone)}, {first:%H:%M}-{end:%H:%M} every 30 minutes ({zone}).")
 
 
 # ---- ivr bookings ----------------------------------------------------------------------------
 
-@click.group()
+@click.group(cls=AppGroup)
 def bookings() -> None:
     """Appointments callers have booked."""
 
@@ -204,31 +166,32 @@ def bookings() -> None:
 @click.option("--all", "show_all", is_flag=True, help="Past and cancelled bookings too.")
 def list_bookings(show_all: bool) -> None:
     """Upcoming bookings (the phone number masked)."""
-    store, zone = _desk()
-    found = store.list_bookings(utcnow(), include_past=show_all, status=None if show_all else "booked")
-    rows = [[b.id, _when(b.slot.starts_at, zone), b.slot.label, b.name, mask_number(b.phone), b.channel, b.status]
+    zone = clinic_zone()
+    found = services().bookings.list_bookings(current_time(), include_past=show_all,
+                                              status=None if show_all else "booked")
+    rows = [[b.id, when(b.slot.starts_at, zone), b.slot.label, b.name, mask_number(b.phone), b.channel, b.status]
             for b in found]
-    _table(["id", f"slot ({zone})", "label", "name", "phone", "channel", "status"], rows, "(no bookings)")
+    table(["id", f"slot ({zone})", "label", "name", "phone", "channel", "status"], rows, "(no bookings)")
 
 
 @bookings.command("cancel")
 @click.argument("booking_id", type=int)
 def cancel_booking(booking_id: int) -> None:
     """Cancel booking BOOKING_ID; its slot is offered again."""
-    store, zone = _desk()
+    store, zone = services().bookings, clinic_zone()
     booking = store.booking(booking_id)
     if booking is None:
         raise click.ClickException(f"there is no booking {booking_id} (see `ivr bookings list --all`)")
-    if not store.cancel(booking_id, utcnow()):
+    if not store.cancel(booking_id, current_time()):
         raise click.ClickException(f"booking {booking_id} is already {booking.status}")
     click.echo(f"Cancelled booking {booking_id} ({booking.name or 'no name'}, {mask_number(booking.phone)}) "
-               f"for {_when(booking.slot.starts_at, zone)} {booking.slot.label}".rstrip()
+               f"for {when(booking.slot.starts_at, zone)} {booking.slot.label}".rstrip()
                + "; the slot is open again.")
 
 
 # ---- ivr callbacks ---------------------------------------------------------------------------
 
-@click.group()
+@click.group(cls=AppGroup)
 def callbacks() -> None:
     """People who asked for a call back."""
 
@@ -237,17 +200,16 @@ def callbacks() -> None:
 @click.option("--all", "show_all", is_flag=True, help="Done ones too.")
 def list_callbacks(show_all: bool) -> None:
     """Open callback requests, oldest first, with the number to call."""
-    store, zone = _desk()
-    rows = [[c.id, _when(c.created_at, zone), c.name, c.phone, c.lang, c.status]
-            for c in store.list_callbacks(None if show_all else "open")]
-    _table(["id", f"asked ({zone})", "name", "phone", "lang", "status"], rows, "(no callback requests waiting)")
+    zone = clinic_zone()
+    rows = [[c.id, when(c.created_at, zone), c.name, c.phone, c.lang, c.status]
+            for c in services().callbacks.list_callbacks(None if show_all else "open")]
+    table(["id", f"asked ({zone})", "name", "phone", "lang", "status"], rows, "(no callback requests waiting)")
 
 
 @callbacks.command("done")
 @click.argument("callback_id", type=int)
 def callback_done(callback_id: int) -> None:
     """Mark callback request CALLBACK_ID as done."""
-    store, _ = _desk()
-    if not store.mark_callback_done(callback_id):
+    if not services().callbacks.mark_callback_done(callback_id):
         raise click.ClickException(f"there is no open callback request {callback_id} (see `ivr callbacks list --all`)")
     click.echo(f"Callback request {callback_id} done.")

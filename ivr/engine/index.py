@@ -8,7 +8,7 @@ from functools import cached_property
 from ..flow.flow import Flow
 from .matching import PhraseMatcher
 from .safety import RedFlags
-from .text import tokens
+from ..words import tokens
 
 SPEECH, TEXT = "speech", "text"
 

@@ -13,7 +13,7 @@ from typing import Hashable, Iterable
 
 from rapidfuzz import fuzz, process
 
-from .text import tokens
+from ..words import tokens
 
 # How alike two words must be (rapidfuzz ratio, 0-100) to count as the same word;
 # short words must match exactly, since "to" and "two" or "leg" and "log" differ in meaning.

@@ -6,14 +6,9 @@ Every group must be present somewhere in what was said or typed.
 """
 from __future__ import annotations
 
+from ..flow.red_flags import parse_red_flag
+from ..words import tokens
 from .matching import PhraseMatcher
-from .text import tokens
-
-
-def parse_red_flag(pattern: str) -> list[list[str]]:
-    """'bladder/bowel + control' -> [['bladder', 'bowel'], ['control']]."""
-    groups = [[alt.strip() for alt in group.split("/") if tokens(alt)] for group in pattern.split("+")]
-    return [group for group in groups if group] if all(groups) else []
 
 
 class RedFlags:

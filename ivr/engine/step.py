@@ -1,23 +1,34 @@
 """The engine: one step of a conversation.
 
-step(flow, state, input, desk) -> Result. No Flask, no database, no clock: the same step drives
-voice and SMS, and a whole conversation replays in microseconds. Appointments need the clinic's
-calendar: the booking dialog asks a `desk` (a port the channel supplies; tests use an in-memory
-one) and without one the booking node is an information page.
+step(flow, state, input, desk=..., dialogs=...) -> Result. No Flask, no database, no clock: the
+same step drives voice and SMS, and a whole conversation replays in microseconds. Appointments
+need the clinic's calendar: the booking dialog (handed in as `dialogs`, see dialogs.py) asks a
+`desk` (a port the channel supplies; tests use an in-memory one). Without them the booking node
+is an information page.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from ..booking import dialog
 from ..flow.flow import Flow
+from .dialogs import NO_DIALOGS, Dialogs, Unavailable
 from .index import SPEECH, TEXT, index_for
 from .state import LANGUAGE, MAX_MISSES, Input, Result, State
 
 EXACT = float("inf")  # a key press: nothing said can be surer
 NO_TEXT_ME = ("transfer", "goodbye")
 
-__all__ = ["LANGUAGE", "MAX_MISSES", "Input", "Result", "State", "step", "start_state", "sanitize"]
+__all__ = ["LANGUAGE", "MAX_MISSES", "Input", "Result", "State", "Turn", "step", "start_state", "sanitize"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a step works with besides where the caller is and what they did."""
+
+    flow: Flow
+    desk: object = None  # the clinic's calendar (booking dialog), or None
+    dialogs: Dialogs = NO_DIALOGS
+    max_misses: int | None = MAX_MISSES  # None: never hand over to a person (SMS)
 
 
 def start_state(flow: Flow, lang: str | None = None, choose_language: bool = True) -> State:
@@ -26,41 +37,43 @@ def start_state(flow: Flow, lang: str | None = None, choose_language: bool = Tru
     return State(flow.line.start, lang or flow.default_language)
 
 
-def sanitize(flow: Flow, state: State) -> State:
+def sanitize(flow: Flow, state: State, dialogs: Dialogs = NO_DIALOGS) -> State:
     """A state from a URL or an old session may name a node or language that no longer exists."""
     lang = state.lang if state.lang in flow.languages else flow.default_language
     node = state.node if state.node in flow.nodes or state.node == LANGUAGE else flow.line.start
     clean = replace(state, node=node, lang=lang, misses=min(max(state.misses, 0), MAX_MISSES))
-    if not dialog.stage_fits(flow, clean):
+    if not dialogs.fits(flow, clean):
         clean = State(node, lang, clean.misses)
     return clean
 
 
-def step(flow: Flow, state: State, inp: Input, max_misses: int | None = MAX_MISSES, desk=None) -> Result:
-    state = sanitize(flow, state)
+def step(flow: Flow, state: State, inp: Input, max_misses: int | None = MAX_MISSES, desk=None,
+         dialogs: Dialogs = NO_DIALOGS) -> Result:
+    turn = Turn(flow, desk, dialogs, max_misses)
+    state = sanitize(flow, state, dialogs)
     if inp.kind == "start":
-        return dialog.redisplay(flow, state, desk, "start") if state.stage else Result(state, "start")
+        return dialogs.redisplay(flow, state, desk, "start") if state.stage else Result(state, "start")
     if inp.kind in (SPEECH, TEXT):  # safety before anything else, in any language
         flagged = [lang for lang, flags in index_for(flow).red_flags.items() if flags.found_in(inp.value)]
         if flagged:
             lang = state.lang if state.lang in flagged or inp.kind == SPEECH else flagged[0]
-            return arrive(flow, State(state.node, lang), flow.line.emergency, "emergency", desk)
+            return arrive(turn, State(state.node, lang), flow.line.emergency, "emergency")
     if state.stage:
-        handled = dialog.stage_step(flow, state, inp, desk, lambda st, i: _is_command(flow, st, i))
+        handled = dialogs.answer(flow, state, inp, desk, lambda st, i: _is_command(flow, st, i))
         if handled is not None:
             return handled
     if inp.kind == "silence" or not inp.value.strip():
-        return miss(flow, state, "no_input", max_misses, desk)
+        return miss(turn, state, "no_input")
     target, state = _understand_any_language(flow, state, inp)
     if target is None:
-        return miss(flow, state, "no_match", max_misses, desk)
+        return miss(turn, state, "no_match")
     kind, value = target
     if kind == "option":
-        return arrive(flow, state, value, "option", desk)
+        return arrive(turn, state, value, "option")
     if kind == "language":
         node = flow.line.start if state.node == LANGUAGE else state.node
-        return arrive(flow, replace(state, lang=value), node, "language", desk, keep_stage=True)
-    return _command(flow, state, value, desk) or miss(flow, state, "no_match", max_misses, desk)
+        return arrive(turn, replace(state, lang=value), node, "language", keep_stage=True)
+    return _command(turn, state, value) or miss(turn, state, "no_match")
 
 
 def _understand_any_language(flow: Flow, state: State, inp: Input):
@@ -115,56 +128,55 @@ def _by_key(flow: Flow, state: State, key: str, allow_parent: bool) -> tuple[str
     return None
 
 
-def _command(flow: Flow, state: State, name: str, desk) -> Result | None:
+def _command(turn: Turn, state: State, name: str) -> Result | None:
+    flow = turn.flow
     if name == "repeat":
         if state.stage:
-            return dialog.redisplay(flow, state, desk, "repeat")
-        return arrive(flow, state, state.node, "repeat", desk)
+            return turn.dialogs.redisplay(flow, state, turn.desk, "repeat")
+        return arrive(turn, state, state.node, "repeat")
     if name == "back":
         node = state.node if state.node == LANGUAGE else flow.back_of(state.node)
-        return arrive(flow, state, node, "back", desk)
+        return arrive(turn, state, node, "back")
     if name == "main":
-        return arrive(flow, state, flow.line.start, "main", desk)
+        return arrive(turn, state, flow.line.start, "main")
     if name == "person":
-        return arrive(flow, state, flow.line.person, "person", desk)
+        return arrive(turn, state, flow.line.person, "person")
     if name == "text_me":
-        return _text_me(flow, state, desk)
+        return _text_me(turn, state)
     if name == "cancel_booking":
-        return dialog.enter_cancel(flow, state, desk)
-    return arrive(flow, state, flow.line.goodbye, "goodbye", desk)
+        return turn.dialogs.enter_cancel(flow, state, turn.desk)
+    return arrive(turn, state, flow.line.goodbye, "goodbye")
 
 
-def _text_me(flow: Flow, state: State, desk) -> Result | None:
+def _text_me(turn: Turn, state: State) -> Result | None:
     """Send this page to the caller by text; None where there is nothing to send (a miss)."""
-    node = flow.nodes.get(state.node)
-    if desk is None or node is None or node.type in NO_TEXT_ME or state.stage:
+    node = turn.flow.nodes.get(state.node)
+    if turn.desk is None or node is None or node.type in NO_TEXT_ME or state.stage:
         return None
     try:
-        sent = desk.send_page(state.node, state.lang)
-    except dialog.Unavailable:
+        sent = turn.desk.send_page(state.node, state.lang)
+    except Unavailable:
         sent = False
     return Result(State(state.node, state.lang), "text_me", ("text_sent" if sent else "text_not_sent",),
                   present=False)
 
 
-def arrive(flow: Flow, state: State, node: str, event: str, desk=None, notices: tuple = (),
+def arrive(turn: Turn, state: State, node: str, event: str, notices: tuple = (),
            keep_stage: bool = False) -> Result:
     """Go to a node. The booking and transfer nodes may start a dialog of their own."""
+    flow, dialogs = turn.flow, turn.dialogs
     if keep_stage and state.stage:
-        return dialog.redisplay(flow, replace(state, misses=0), desk, event)
+        return dialogs.redisplay(flow, replace(state, misses=0), turn.desk, event)
     node_type = flow.nodes[node].type if node in flow.nodes else ""
-    if node_type == "booking":
-        return dialog.enter_booking(flow, State(node, state.lang), desk, event, notices)
-    if node_type == "transfer":
-        return dialog.enter_transfer(flow, State(node, state.lang), desk, event, notices)
-    return Result(State(node, state.lang, 0), event, notices)
+    entered = dialogs.enter(flow, State(node, state.lang), node_type, turn.desk, event, notices)
+    return entered if entered is not None else Result(State(node, state.lang, 0), event, notices)
 
 
-def miss(flow: Flow, state: State, event: str, max_misses: int | None, desk=None) -> Result:
+def miss(turn: Turn, state: State, event: str) -> Result:
     misses = state.misses + 1
-    if max_misses is not None and misses >= max_misses:
-        return arrive(flow, state, flow.line.person, "too_many_misses", desk, ("connect_person",))
+    if turn.max_misses is not None and misses >= turn.max_misses:
+        return arrive(turn, state, turn.flow.line.person, "too_many_misses", ("connect_person",))
     again = replace(state, misses=misses)
     if state.stage:
-        return dialog.redisplay(flow, again, desk, event, (event, "more_help"), present=False)
+        return turn.dialogs.redisplay(turn.flow, again, turn.desk, event, (event, "more_help"), present=False)
     return Result(again, event, (event, "more_help"), present=False)

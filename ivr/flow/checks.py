@@ -1,31 +1,30 @@
 """Cross-file checks of a flow: every reference resolves, every text is translated.
 
-Each check yields Problems located at the exact field; the loader refuses a flow with any
-error, and `ivr validate` prints the same problems.
+Each check looks at one thing and reports Problems located at the exact field; the loader
+refuses a flow with any error, and `ivr validate` prints the same problems.
 """
 from __future__ import annotations
 
 import difflib
 import re
 import string
-from typing import Iterator
+from typing import Callable, Iterator
 
-from ..engine.text import normalize_keyword
-from ..engine.safety import parse_red_flag
+from ..control_words import RESERVED
+from ..words import normalize_keyword
 from .phrases import PHRASES
 from .problems import Problem, describe
+from .red_flags import parse_red_flag
 
 OPTION_KEYS = set("1234567")
-SMS_CONTROL_WORDS = {  # Twilio's own opt-out, opt-in and help words; they mean only that
-    "STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT",
-    "START", "UNSTOP", "YES", "HELP", "INFO",
-}
 NODE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NEEDS_SAY = {"page", "emergency", "transfer", "booking", "goodbye"}
 OPTIONAL_TEXTS = {"sms"}  # a missing translation is a warning: texters get the rest of the reply
 NO_OPTIONS = {"transfer", "goodbye", "booking"}
 LINE_TARGETS = {"start": "menu", "emergency": "emergency", "person": "transfer",
                 "goodbye": "goodbye", "booking": "booking"}
+
+Add = Callable[..., None]  # add(path, message, severity="error")
 
 
 def _did_you_mean(name: str, known) -> str:
@@ -61,13 +60,9 @@ def _word_lists(merged: dict) -> Iterator[tuple[tuple, dict, bool]]:
     yield ("red_flags",), merged["red_flags"], True
 
 
-def check_flow(merged: dict, sources) -> list[Problem]:
-    problems: list[Problem] = []
-    add = lambda path, message, severity="error": problems.append(  # noqa: E731
-        sources.problem(path, message, severity))
+def line_targets(merged: dict, add: Add) -> None:
+    """The line's start, emergency, person, goodbye and booking nodes exist and have the right type."""
     nodes = merged["nodes"]
-    langs = list(merged["languages"])
-
     for field, node_type in LINE_TARGETS.items():
         target = getattr(merged["line"], field)
         if target not in nodes:
@@ -75,6 +70,10 @@ def check_flow(merged: dict, sources) -> list[Problem]:
         elif nodes[target].type != node_type:
             add(("line", field), f"line {field}: node '{target}' must be a {node_type}, not a {nodes[target].type}")
 
+
+def node_shapes(merged: dict, add: Add) -> None:
+    """Ids, what each node type needs, and where 'back' leads."""
+    nodes = merged["nodes"]
     for node_id, node in nodes.items():
         where = f"node '{node_id}'"
         if not NODE_ID.match(node_id):
@@ -88,6 +87,13 @@ def check_flow(merged: dict, sources) -> list[Problem]:
         if node.back is not None and node.back not in nodes:
             add(("nodes", node_id, "back"),
                 f"{where} back: node '{node.back}' is not defined{_did_you_mean(node.back, nodes)}")
+
+
+def options(merged: dict, add: Add) -> None:
+    """Every option goes to a node that exists, on a key of its own from 1 to 7."""
+    nodes = merged["nodes"]
+    for node_id, node in nodes.items():
+        where = f"node '{node_id}'"
         seen_keys: dict[str, int] = {}
         for i, option in enumerate(node.options):
             path = ("nodes", node_id, "options", i)
@@ -103,19 +109,23 @@ def check_flow(merged: dict, sources) -> list[Problem]:
             else:
                 seen_keys[option.key] = i
 
+
+def translations(merged: dict, add: Add) -> None:
+    """Every text in every language, and no language the line does not have."""
+    langs = list(merged["languages"])
     for path, text in _texts(merged):
         label = describe(path)
         for lang in langs:
-            if (text.get(lang) or "").strip():
-                continue
-            if path[-1] in OPTIONAL_TEXTS:
-                add(path, f"{label}: the '{lang}' text is missing", "warning")
-            else:
-                add(path, f"{label}: the '{lang}' text is missing")
+            if not (text.get(lang) or "").strip():
+                add(path, f"{label}: the '{lang}' text is missing",
+                    "warning" if path[-1] in OPTIONAL_TEXTS else "error")
         for lang in text:
             if lang not in langs:
                 add(path, f"{label}: '{lang}' is not one of the languages ({', '.join(langs)})")
 
+
+def phrases(merged: dict, add: Add) -> None:
+    """The shared sentences the code needs are there, use only the {fields} it fills in, and none is unused."""
     for name, fields in PHRASES.items():
         if name not in merged["phrases"]:
             add(("phrases",), f"phrase '{name}' is missing (the line needs it)")
@@ -134,6 +144,10 @@ def check_flow(merged: dict, sources) -> list[Problem]:
         if name not in PHRASES:
             add(("phrases", name), f"phrase '{name}' is not used by the line{_did_you_mean(name, PHRASES)}")
 
+
+def word_lists(merged: dict, add: Add) -> None:
+    """Callers can say every choice in every language; no words in a language the line lacks."""
+    langs = list(merged["languages"])
     for path, words, required in _word_lists(merged):
         label = describe(path)
         for lang in words:
@@ -144,21 +158,24 @@ def check_flow(merged: dict, sources) -> list[Problem]:
                 add(path, f"{label}: no '{lang}' words; callers must be able to say every choice")
             elif words and not words.get(lang):
                 add(path, f"{label}: given in {', '.join(sorted(words))} but not in '{lang}'", "warning")
+
+
+def red_flags(merged: dict, add: Add) -> None:
     for lang, patterns in merged["red_flags"].items():
         for i, pattern in enumerate(patterns):
             if not parse_red_flag(pattern):
                 add(("red_flags", lang, i), f"red_flags {lang} item {i + 1}: '{pattern}' has no words")
 
+
+def digits(merged: dict, add: Add) -> None:
+    """Words for every digit, so a caller can say a number."""
     for code, language in merged["languages"].items():
         missing = [d for d in range(10) if not language.digits.get(d)]
         if missing:
             add(("languages", code, "digits"), f"languages {code} digits: no words for {missing}")
 
-    _check_keywords(merged, add)
-    return problems
 
-
-def _check_keywords(merged: dict, add) -> None:
+def keywords(merged: dict, add: Add) -> None:
     """An SMS keyword must mean one thing: not two options, not a command, not STOP or HELP."""
     owners: dict[tuple[str, str], str] = {}
 
@@ -167,7 +184,7 @@ def _check_keywords(merged: dict, add) -> None:
         if not key:
             add(path, f"{owner}: keyword '{word}' has no letters or digits")
             return
-        if key in SMS_CONTROL_WORDS:
+        if key in RESERVED:
             add(path, f"{owner}: keyword '{word}' is reserved for opt-out, opt-in or help")
             return
         if (lang, key) in owners and owners[(lang, key)] != owner:
@@ -189,3 +206,18 @@ def _check_keywords(merged: dict, add) -> None:
                 for i, word in enumerate(words):
                     claim(lang, word, f"node '{node_id}' option {n + 1}",
                           ("nodes", node_id, "options", n, "keywords", lang, i))
+
+
+CHECKS = (line_targets, node_shapes, options, translations, phrases, word_lists, red_flags, digits, keywords)
+
+
+def check_flow(merged: dict, sources) -> list[Problem]:
+    """Every problem the checks find in the merged flow files."""
+    problems: list[Problem] = []
+
+    def add(path: tuple, message: str, severity: str = "error") -> None:
+        problems.append(sources.problem(path, message, severity))
+
+    for check in CHECKS:
+        check(merged, add)
+    return problems

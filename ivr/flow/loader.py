@@ -41,9 +41,18 @@ class Sources:
                 return file, line_of(doc, tuple(path))
         return "flows", 1
 
-    def problem(self, path: tuple, message: str, severity: str = "error") -> Problem:
+    def problem(self, path: tuple, message: str, severity: str = "error", hint: str = "") -> Problem:
         file, line = self.at(*path)
-        return Problem(file, line, message, severity)
+        return Problem(file, line, message, severity, hint)
+
+    def warning(self, path: tuple, message: str, hint: str) -> Problem:
+        """A warning about the part of the flow at `path`, with what to do about it."""
+        return self.problem(path, message, "warning", hint)
+
+    def place(self, path: tuple) -> str:
+        """file:line of the part of the flow at `path`."""
+        file, line = self.at(*path)
+        return f"{file}:{line}"
 
 
 def _pydantic_problems(file: str, doc, error: ValidationError) -> list[Problem]:
@@ -173,7 +182,7 @@ def check_files(path: str | Path) -> Checked:
             line=merged["line"],
             languages=merged["languages"],
             commands=merged["commands"],
-        answers=merged["answers"],
+            answers=merged["answers"],
             red_flags=merged["red_flags"],
             phrases=merged["phrases"],
             nodes=merged["nodes"],

@@ -1,4 +1,7 @@
-"""Problems found in flow files, reported the way an editor can jump to them."""
+"""Problems found in flow files, reported the way an editor can jump to them.
+
+The loader's errors and `ivr validate`'s warnings are the same type: a place (file and line),
+a severity, what is wrong, and a hint on what to do about it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,9 +13,14 @@ class Problem:
     line: int
     message: str
     severity: str = "error"  # or "warning"
+    hint: str = ""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
+
+    def labelled(self) -> str:
+        """As `ivr validate` prints it: file:line: error|warning: message."""
+        return f"{self.file}:{self.line}: {self.severity}: {self.message}"
 
 
 class FlowError(Exception):

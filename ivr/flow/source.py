@@ -6,7 +6,8 @@ passes the checks replaces the flow being served; one that does not is logged an
 the last good flow keeps serving. Each process (every gunicorn worker) does this on its own.
 
 Requests are answered from one flow from start to end: a request pins the flow it started with
-(pin/unpin), and a swap only changes what later requests get.
+(pin/unpin, hooked into the app's requests by init_app), and a swap only changes what later
+requests get.
 """
 from __future__ import annotations
 
@@ -57,6 +58,14 @@ class FlowSource:
         self._next_check = clock() + CHECK_EVERY
         self._pinned: contextvars.ContextVar[Flow | None] = contextvars.ContextVar(
             f"ivr-flow-{id(self)}", default=None)
+
+    def init_app(self, app) -> None:
+        """Pin the flow for each request of this Flask app, from its start to its teardown."""
+        def pin_for_request() -> None:  # a before_request hook: returning the flow would answer the request
+            self.pin()  # also picks up saved edits (at most one look a second)
+
+        app.before_request(pin_for_request)
+        app.teardown_request(lambda _error: self.unpin())
 
     @property
     def flow(self) -> Flow:

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.helpers import get_debug_flag
 from werkzeug.serving import is_running_from_reloader
 
-from ..storage.db import utcnow
+from ..storage.times import utcnow
 from ..storage.outbox import Outbox
 from .sender import OutboxSender, sender_from_config
 

@@ -1,8 +1,11 @@
 """What staff and monitoring can see of the running line: GET /metrics (metrics.py, endpoint.py),
-a step-by-step record of conversations (steps.py, into the events table), a database check for
-/healthz (db_check.py). Nothing here ever holds a phone number or a caller's words."""
+GET /healthz (health.py, with the database check of db_check.py), and each step recorded
+(steps.py, into the events table). Nothing here ever holds a phone number or a caller's words."""
 from __future__ import annotations
 
-from .endpoint import bp
+from .endpoint import bp as metrics_bp
+from .health import bp as health_bp
 
-__all__ = ["bp"]
+BLUEPRINTS = (metrics_bp, health_bp)
+
+__all__ = ["BLUEPRINTS"]

@@ -16,7 +16,8 @@ from prometheus_client.core import GaugeMetricFamily
 
 from ..engine.state import LANGUAGE
 from ..flow import Flow
-from ..storage.events import Step, guidance_reason
+from ..engine.outcomes import guidance_reason
+from ..storage.events import Step
 
 log = logging.getLogger("ivr.metrics")
 
@@ -40,7 +41,7 @@ def observe_webhook(endpoint: str, status: int, seconds: float) -> None:
 
 def count_step(step: Step, flow: Flow) -> None:
     STEP_OUTCOMES.labels(step.channel, node_label(flow, step.node), event_label(step.event)).inc()
-    reason = guidance_reason(step)
+    reason = guidance_reason(step.channel, step.node, step.event)
     if reason:
         EMERGENCY_GUIDANCE.labels(step.channel, reason).inc()
 

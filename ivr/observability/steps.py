@@ -8,6 +8,7 @@ import logging
 from datetime import datetime
 from typing import Callable
 
+from ..engine.outcomes import understood
 from ..engine.state import Input, Result, State
 from ..privacy import phone_hash
 from ..services import current_flow, services
@@ -23,7 +24,7 @@ def record_call(result: Result, inp: Input, call_key: str, caller: str, secret: 
     def build() -> Step:
         state = result.state
         return Step("voice", call_key, phone_hash(caller, secret), state.node, state.stage, inp.kind, result.event,
-                    state.lang)
+                    state.lang, understood(result.event))
 
     _record("voice", build, now)
 
@@ -33,8 +34,8 @@ def record_text(who: str, event: str, state: State | None, now: datetime) -> Non
     `state` where it left the texter (None: no place yet, e.g. a first STOP or HELP)."""
     def build() -> Step:
         if state is None:
-            return Step("sms", who, who, "", "", "text", event, current_flow().default_language)
-        return Step("sms", who, who, state.node, state.stage, "text", event, state.lang)
+            return Step("sms", who, who, "", "", "text", event, current_flow().default_language, understood(event))
+        return Step("sms", who, who, state.node, state.stage, "text", event, state.lang, understood(event))
 
     _record("sms", build, now)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from ..app import create_app
 from .phone import Phone, Signer, Texter
 from .script import record
 
@@ -30,8 +31,6 @@ class InputError(ValueError):
 def trial_app(flows: str | Path) -> Iterator[tuple]:
     """(app, signer): the app as production runs it, on a database that is gone afterwards, and
     a signer that posts to it with the trial's token."""
-    from .. import create_app
-
     with tempfile.TemporaryDirectory(prefix="ivr-trial-") as folder:
         token = secrets.token_hex(16)
         app = create_app({

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select
 
-from .db import Database, as_utc, call_drafts
+from .db import Database
+from .tables import call_drafts
+from .times import as_utc
 
 DRAFT_LIFETIME = timedelta(hours=2)  # longer than any call
 _LOAD = select(call_drafts).where(call_drafts.c.call_hash == bindparam("call_hash"))

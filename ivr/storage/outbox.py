@@ -9,13 +9,15 @@ order they were written: a row waits while an older one to the same number is un
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from ..privacy import normalize_number, phone_hash
-from .db import Database, as_utc, outbox
+from .db import Database
+from .tables import outbox
+from .times import as_utc
 from .driver import DriverTransaction
 from .sms_store import SmsStore
 
@@ -53,7 +55,7 @@ class OutboxMessage:
     def from_row(cls, row) -> OutboxMessage:
         values = dict(row._mapping)
         for name in ("next_attempt_at", "created_at", "updated_at"):
-            values[name] = as_utc(values[name]).astimezone(timezone.utc)  # PostgreSQL: the server's zone
+            values[name] = as_utc(values[name])
         return cls(**values)
 
 

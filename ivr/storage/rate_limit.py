@@ -9,17 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, bindparam, case
+from sqlalchemy import bindparam, case
 
-from .db import Database, metadata
+from .db import Database
 from .driver import DriverTransaction
-
-sms_rate = Table(
-    "sms_rate", metadata,
-    Column("phone_hash", String(64), primary_key=True),
-    Column("window_start", DateTime(timezone=True), nullable=False),
-    Column("hits", Integer, nullable=False),  # texts in the window, this one included
-)
+from .tables import sms_rate
 
 ANSWER, NOTICE, QUIET = "answer", "notice", "quiet"
 

@@ -1,4 +1,7 @@
-"""Where each texter is in the conversation, and who has opted out. Keyed by phone hash."""
+"""Where each texter is in the conversation, and who has opted out. Keyed by phone hash.
+
+A texter's place is stored as plain values (node, language, misses, and a booking's details
+as JSON); the SMS channel turns it into the engine's State and back."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -7,11 +10,12 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..engine.state import State, dialog_data, with_dialog
-from .db import Database, as_utc, sms_optouts, sms_sessions
+from .db import Database
 from .driver import DriverTransaction
 from .optout_spool import OptOutSpool
 from .rate_limit import ANSWER, RateLimiter
+from .tables import sms_optouts, sms_sessions
+from .times import as_utc
 
 # The statements every text runs, built once and run on the driver (see driver.py).
 _STATE = select(sms_sessions).where(sms_sessions.c.phone_hash == bindparam("phone_hash"))
@@ -19,10 +23,19 @@ _OPTED_OUT = select(sms_optouts.c.opted_out).where(sms_optouts.c.phone_hash == b
 _STATE_COLUMNS = ("phone_hash", "node", "lang", "misses", "data", "updated_at", "expires_at")
 
 
+class Place(NamedTuple):
+    """Where a texter is: a node, their language, misses there, and a dialog's details (or None)."""
+
+    node: str
+    lang: str
+    misses: int = 0
+    data: dict | None = None
+
+
 class Arrival(NamedTuple):
     """What the database knows of a number as its text arrives."""
 
-    state: State | None  # where the texter is (None: nowhere yet, or their place expired)
+    place: Place | None  # where the texter is (None: nowhere yet, or their place expired)
     opted_out: bool
     verdict: str  # the rate limiter's: ANSWER, NOTICE or QUIET
 
@@ -41,18 +54,18 @@ class SmsStore:
         self.replay_spool()
         with self.db.driver_begin(durable=False) as tx:
             verdict = limiter.hit_in(tx, phone_hash, now) if limiter is not None else ANSWER
-            return Arrival(self._state(tx, phone_hash, now), self.opted_out_in(tx, phone_hash), verdict)
+            return Arrival(self._place(tx, phone_hash, now), self.opted_out_in(tx, phone_hash), verdict)
 
-    def load_state(self, phone_hash: str, now: datetime) -> State | None:
+    def load_place(self, phone_hash: str, now: datetime) -> Place | None:
         with self.db.driver_begin(durable=False) as tx:
-            return self._state(tx, phone_hash, now)
+            return self._place(tx, phone_hash, now)
 
-    def save_state(self, phone_hash: str, state: State, now: datetime) -> None:
+    def save_place(self, phone_hash: str, place: Place, now: datetime) -> None:
         """Where the texter is now (not flushed to disk: a power cut may cost them one step)."""
         with self.db.driver_begin(durable=False) as tx:
             tx.execute(self._write_state, {
-                "phone_hash": phone_hash, "node": state.node, "lang": state.lang,
-                "misses": state.misses, "data": dialog_data(state),
+                "phone_hash": phone_hash, "node": place.node, "lang": place.lang,
+                "misses": place.misses, "data": place.data,
                 "updated_at": now, "expires_at": now + self.ttl,
             })
 
@@ -66,11 +79,11 @@ class SmsStore:
         if self.spool is not None and self.spool.pending():
             self.spool.replay(self._write_opt_out)
 
-    def _state(self, tx: DriverTransaction, phone_hash: str, now: datetime) -> State | None:
+    def _place(self, tx: DriverTransaction, phone_hash: str, now: datetime) -> Place | None:
         row = tx.first(self._read_state, {"phone_hash": phone_hash})
         if row is None or as_utc(row.expires_at) <= now:
             return None
-        return with_dialog(State(row.node, row.lang, row.misses), row.data)
+        return Place(row.node, row.lang, row.misses, row.data)
 
     def opted_out_in(self, tx: DriverTransaction, phone_hash: str) -> bool:
         """Whether the number opted out, read in a transaction the caller has open (after the

@@ -1,7 +1,7 @@
 """Alembic's environment: migrations run on the connection the app (or `ivr db`) hands over."""
 from alembic import context
 
-from ivr.storage.schema import metadata
+from ivr.storage.tables import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,

@@ -1,5 +1,6 @@
-"""The clinic's front desk as the booking dialog sees it: open times, the atomic booking, the
-caller's next appointment, office hours, call-backs, and texts sent through the outbox.
+"""The clinic's front desk as the booking dialog sees it (the dialog's Desk port): open times,
+the atomic booking, the caller's next appointment, office hours, call-backs, and texts sent
+through the outbox.
 
 A desk is made for one request and one caller. A database failure becomes `Unavailable`,
 which the dialog turns into "booking is not available right now" and the offer of a person.
@@ -13,16 +14,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..booking.dialog import PAGE_SIZE
+from ..booking.office_hours import OfficeHours
+from ..booking.timefmt import written
+from ..engine.dialogs import Unavailable
 from ..engine.state import Result, State
 from ..flow.flow import Flow
 from ..privacy import normalize_number, phone_hash
-from .dialog import PAGE_SIZE, Unavailable
-from .office_hours import OfficeHours
-from .timefmt import written
 
 
 @lru_cache(maxsize=8)
-def office_hours(spec: str, timezone: str) -> OfficeHours:
+def parsed_office_hours(spec: str, timezone: str) -> OfficeHours:
+    """OFFICE_HOURS read once per setting, not once per request."""
     return OfficeHours(spec, timezone)
 
 
@@ -44,11 +47,13 @@ def _unavailable_on_db_error(method):
 
 
 class ClinicDesk:
-    def __init__(self, *, flow: Flow, bookings, config: dict, caller: str, channel: str, lang: str, now: datetime,
+    def __init__(self, *, flow: Flow, stores, config: dict, caller: str, channel: str, lang: str, now: datetime,
                  send_text, compose_sms):
         # Made for every step, used by few (booking and person nodes): what it works out from
-        # the caller and the settings waits until asked.
-        self.flow, self.bookings, self.now = flow, bookings, now
+        # the caller and the settings waits until asked. `stores`: the Services (slots,
+        # bookings, callbacks).
+        self.flow, self.now = flow, now
+        self.slots, self.bookings, self.callbacks = stores.slots, stores.bookings, stores.callbacks
         self._raw_caller, self._config = caller, config
         self.channel, self.lang = channel, lang
         self.offers_callback = channel == "voice"
@@ -70,7 +75,7 @@ class ClinicDesk:
 
     @cached_property
     def office(self) -> OfficeHours:
-        return office_hours(self._config["OFFICE_HOURS"], self._config["CLINIC_TIMEZONE"])
+        return parsed_office_hours(self._config["OFFICE_HOURS"], self._config["CLINIC_TIMEZONE"])
 
     @cached_property
     def caller_hash(self) -> str:  # only when booking needs it: most steps of a call never do
@@ -83,12 +88,12 @@ class ClinicDesk:
     @_unavailable_on_db_error
     def open_slots(self, page: int) -> tuple[list, bool]:
         self._need_caller()
-        found = self.bookings.open_slots(self.now, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
+        found = self.slots.open_slots(self.now, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
         return found[:PAGE_SIZE], len(found) > PAGE_SIZE
 
     @_unavailable_on_db_error
     def open_slot(self, slot_id: int):
-        return self.bookings.open_slot(slot_id, self.now)
+        return self.slots.open_slot(slot_id, self.now)
 
     @_unavailable_on_db_error
     def book(self, slot_id: int, name: str):
@@ -115,7 +120,7 @@ class ClinicDesk:
     def office_open(self) -> bool:
         return self.office.is_open(self.now)
 
-    def office_hours(self, lang: str) -> str:
+    def hours_said(self, lang: str) -> str:
         return self.office.describe(lang)
 
     def caller_last4(self) -> str:
@@ -127,7 +132,7 @@ class ClinicDesk:
     def request_callback(self, name: str, number: str | None) -> None:
         if number is None:
             self._need_caller()
-        self.bookings.add_callback(number or self.caller, name, self.lang, self.now)
+        self.callbacks.add_callback(number or self.caller, name, self.lang, self.now)
 
     @_unavailable_on_db_error
     def send_page(self, node_id: str, lang: str) -> bool:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Iterator
 
-from ..channels.gsm import MAX_SEGMENTS, non_gsm7, segments, to_gsm7
-from ..channels.sms_reply import fit, reply_parts
-from ..channels.voice_twiml import render
+from ..render.gsm import MAX_SEGMENTS, non_gsm7, segments, to_gsm7
+from ..render.sms import fit, reply_parts
+from ..render.voice import render
 from ..engine.state import Result, State
-from .findings import Finding, warning_at
-from .flow import Flow
-from .loader import Sources
-from .phrases import PHRASES
-from .problems import describe
+from ..flow.flow import Flow
+from ..flow.loader import Sources
+from ..flow.problems import Problem
+from ..flow.phrases import PHRASES
+from ..flow.problems import describe
 
 WORDS_PER_MINUTE = 160
 EMERGENCY_SECONDS = 10  # the first words of every call
@@ -40,7 +40,7 @@ def _sms_texts(flow: Flow) -> Iterator[tuple[tuple, str, str]]:
                 yield ("nodes", node_id, "options", n, "label", lang), lang, option.label[lang]
 
 
-def non_gsm_characters(flow: Flow, sources: Sources) -> Iterator[Finding]:
+def non_gsm_characters(flow: Flow, sources: Sources) -> Iterator[Problem]:
     """English texts should be plain GSM-7; in other languages, only what cannot be folded
     (accents are taken off before sending) is worth a word."""
     english = "en"
@@ -49,7 +49,7 @@ def non_gsm_characters(flow: Flow, sources: Sources) -> Iterator[Finding]:
             sent = to_gsm7(char)
             if lang != english and sent != "?":
                 continue
-            yield warning_at(sources, path,
+            yield sources.warning(path,
                               f"{describe(path[:-1])} ({lang}): '{char}' (U+{ord(char):04X}) at character "
                               f"{position} is not in the GSM-7 text alphabet; texts send it as '{sent}'",
                               "type plain letters, straight quotes (' \") and a hyphen (-): one other "
@@ -71,11 +71,11 @@ def composed_replies(flow: Flow) -> Iterator[tuple[tuple, str, str]]:
             yield ("phrases", name, lang), lang, to_gsm7(text)
 
 
-def long_texts(flow: Flow, sources: Sources) -> Iterator[Finding]:
+def long_texts(flow: Flow, sources: Sources) -> Iterator[Problem]:
     for path, lang, text in composed_replies(flow):
         parts = segments(text)
         if parts > MAX_SEGMENTS:
-            yield warning_at(sources, path,
+            yield sources.warning(path,
                               f"{describe(path[:-1])} ({lang}): the text message as sent (with its menu or "
                               f"footer) is {len(text)} characters, {parts} parts; at most {MAX_SEGMENTS}",
                               f"shorten it: every part is billed, and the line cuts a reply to "
@@ -99,11 +99,11 @@ def spoken_menu(flow: Flow, node_id: str, lang: str) -> str:
     return " ".join((say.text or "").strip() for say in (gather if gather is not None else []) if say.tag == "Say")
 
 
-def long_prompts(flow: Flow, sources: Sources) -> Iterator[Finding]:
+def long_prompts(flow: Flow, sources: Sources) -> Iterator[Problem]:
     for lang in flow.languages:
         words = _count_words(flow.phrase(EMERGENCY_PHRASE, lang))
         if _seconds(words) > EMERGENCY_SECONDS:
-            yield warning_at(sources, ("phrases", EMERGENCY_PHRASE, lang),
+            yield sources.warning(("phrases", EMERGENCY_PHRASE, lang),
                               f"phrase '{EMERGENCY_PHRASE}' ({lang}): {words} words take about "
                               f"{_seconds(words):.0f} s to say; emergency guidance must fit in "
                               f"{EMERGENCY_SECONDS} s ({EMERGENCY_SECONDS * WORDS_PER_MINUTE // 60} words)",
@@ -113,7 +113,7 @@ def long_prompts(flow: Flow, sources: Sources) -> Iterator[Finding]:
                 continue
             words = _count_words(spoken_menu(flow, node_id, lang))
             if _seconds(words) > MENU_SECONDS:
-                yield warning_at(sources, ("nodes", node_id, "say", lang),
+                yield sources.warning(("nodes", node_id, "say", lang),
                                   f"node '{node_id}' ({lang}): the menu as spoken (say, options and footer) is "
                                   f"{words} words, about {_seconds(words):.0f} s; keep a menu under "
                                   f"{MENU_SECONDS} s ({MENU_SECONDS * WORDS_PER_MINUTE // 60} words)",

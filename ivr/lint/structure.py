@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..engine.text import normalize_keyword
-from .findings import Finding, located, warning_at
-from .flow import Flow
-from .loader import Sources
+from ..words import normalize_keyword
+from ..flow.flow import Flow
+from ..flow.loader import Sources
+from ..flow.problems import Problem
 
 MAX_OPTIONS = 5
 
 
-def big_menus(flow: Flow, sources: Sources) -> Iterator[Finding]:
+def big_menus(flow: Flow, sources: Sources) -> Iterator[Problem]:
     for node_id, node in flow.nodes.items():
         if len(node.options) > MAX_OPTIONS:
-            yield warning_at(sources, ("nodes", node_id, "options"),
+            yield sources.warning(("nodes", node_id, "options"),
                               f"node '{node_id}': {len(node.options)} options; a menu should have at most "
                               f"{MAX_OPTIONS}",
                               "callers keep about five choices in mind: move some under a new menu")
@@ -36,11 +36,11 @@ def reachable(flow: Flow) -> set[str]:
     return seen
 
 
-def unreachable_nodes(flow: Flow, sources: Sources) -> Iterator[Finding]:
+def unreachable_nodes(flow: Flow, sources: Sources) -> Iterator[Problem]:
     found = reachable(flow)
     for node_id in flow.nodes:
         if node_id not in found:
-            yield warning_at(sources, ("nodes", node_id),
+            yield sources.warning(("nodes", node_id),
                               f"node '{node_id}': no path reaches it (no menu option goes to it)",
                               "add an option that goes to it, or delete the node")
 
@@ -68,7 +68,7 @@ def _choosers(flow: Flow, lang: str) -> Iterator[tuple[str, str, list, list]]:
                    listed(path + ("keywords", lang), option.keywords.get(lang, [])))
 
 
-def shared_words(flow: Flow, sources: Sources) -> Iterator[Finding]:
+def shared_words(flow: Flow, sources: Sources) -> Iterator[Problem]:
     """A spoken word that two choices share, or an SMS keyword that is another choice's spoken
     word (texts are matched against both). Two choices sharing a keyword is an error already."""
     for lang in flow.languages:
@@ -76,9 +76,9 @@ def shared_words(flow: Flow, sources: Sources) -> Iterator[Finding]:
         keywords = []
         for who, target, words, their_keywords in _choosers(flow, lang):
             for path, word in words:
-                owner = spoken.setdefault(normalize_keyword(word), (target, f"{who} ({located(sources, path)})"))
+                owner = spoken.setdefault(normalize_keyword(word), (target, f"{who} ({sources.place(path)})"))
                 if owner[0] != target:
-                    yield warning_at(sources, path,
+                    yield sources.warning(path,
                                       f"{who} words ({lang}): '{word}' is also a spoken word of {owner[1]}",
                                       "a word should choose one thing; when two match equally the caller "
                                       "is asked again: remove it from one of them")
@@ -86,7 +86,7 @@ def shared_words(flow: Flow, sources: Sources) -> Iterator[Finding]:
         for who, target, path, word in keywords:
             owner = spoken.get(normalize_keyword(word))
             if owner and owner[0] != target:
-                yield warning_at(sources, path,
+                yield sources.warning(path,
                                   f"{who} keywords ({lang}): SMS keyword '{word}' is a spoken word of {owner[1]}",
                                   "texts are matched against keywords and spoken words alike: remove it "
                                   "from one of them")

@@ -11,10 +11,10 @@ import re
 from functools import cache
 from typing import Callable, Iterator
 
-from .findings import Finding, warning_at
-from .flow import Flow
-from .loader import Sources
-from .problems import describe
+from ..flow.flow import Flow
+from ..flow.loader import Sources
+from ..flow.problems import Problem
+from ..flow.problems import describe
 
 MAX_GRADE = 8  # Flesch-Kincaid grade, English
 MIN_READING_EASE_ES = 60  # Fernandez-Huerta reading ease: 60 to 70 is "normal", 7th to 8th grade
@@ -65,7 +65,7 @@ def _graded_texts(flow: Flow, lang: str) -> Iterator[tuple[tuple, str]]:
             yield ("nodes", node_id, field, lang), text.get(lang, "")
 
 
-def hard_texts(flow: Flow, sources: Sources) -> Iterator[Finding]:
+def hard_texts(flow: Flow, sources: Sources) -> Iterator[Problem]:
     for lang, measure in READING_LEVEL.items():
         if lang not in flow.languages:
             continue
@@ -76,6 +76,6 @@ def hard_texts(flow: Flow, sources: Sources) -> Iterator[Finding]:
             plain = names.sub(lambda m: " ".join(STAND_IN for _ in m.group(0).split()), text) if names else text
             hard, verdict = measure(plain)
             if hard:
-                yield warning_at(sources, path, f"{describe(path[:-1])} ({lang}): {verdict}",
+                yield sources.warning(path, f"{describe(path[:-1])} ({lang}): {verdict}",
                                   "use shorter sentences and everyday words (a name callers may say for "
                                   "a choice counts as a short word)")

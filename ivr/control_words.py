@@ -1,17 +1,20 @@
 """The words carriers and Twilio give fixed meanings: opt out, opt back in, help.
 
-They are not staff-editable: an opt-out must always work, whatever the flow files say.
+The one list of them: the SMS channel obeys them, and the flow checks refuse them as keywords
+(a flow keyword "ayuda" would never reach the flow: HELP takes it first). They are not
+staff-editable: an opt-out must always work, whatever the flow files say.
 """
 from __future__ import annotations
 
-from ..engine.text import normalize_keyword, tokens
+from .words import normalize_keyword, tokens
 
-OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT"}
-OPT_IN = {"START", "UNSTOP", "YES"}
-HELP = {"HELP", "INFO", "AYUDA"}
+OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT"})
+OPT_IN = frozenset({"START", "UNSTOP", "YES"})
+HELP = frozenset({"HELP", "INFO", "AYUDA"})
+RESERVED = OPT_OUT | OPT_IN | HELP  # no flow keyword may be one of these
 # These mean "stop" even with more words after them ("stop texting me"); CANCEL, END and
 # QUIT do not, so that "cancel appt" can mean something else.
-OPT_OUT_LEADING = {"STOP", "STOPALL", "UNSUBSCRIBE", "OPTOUT"}
+OPT_OUT_LEADING = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "OPTOUT"})
 
 
 def control_word(body: str) -> str | None:

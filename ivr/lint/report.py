@@ -1,23 +1,22 @@
 """`ivr validate`: the errors that stop the line, and the warnings a careful editor wants.
 
-Errors come from the same loader and checks as start-up (loader.check_files). Warnings look at
+Errors come from the same loader and checks as start-up (flow.loader.check_files). Warnings look at
 the flow as callers and texters meet it: menu sizes, nodes no path reaches, words that choose
 two things, text-message characters and lengths, how long prompts take to say, and how hard
 the texts are to read. Every finding carries a hint on what to do about it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .findings import Finding
-from .flow import Flow
-from .lint_delivery import long_prompts, long_texts, non_gsm_characters
-from .lint_reading import hard_texts
-from .lint_structure import big_menus, shared_words, unreachable_nodes
-from .loader import Checked, Sources, check_files, flow_files
-from .problems import Problem
+from ..flow.flow import Flow
+from ..flow.loader import Checked, Sources, check_files, flow_files
+from ..flow.problems import Problem
+from .delivery import long_prompts, long_texts, non_gsm_characters
+from .reading import hard_texts
+from .structure import big_menus, shared_words, unreachable_nodes
 
 CHECK_HINTS = (  # for the loader's problems: (severity, what the message says, what to do)
     ("warning", "text is missing", "texters in that language get only the menu or footer: add it"),
@@ -46,15 +45,15 @@ CHECK_HINTS = (  # for the loader's problems: (severity, what the message says, 
 class Report:
     path: str
     checked: Checked
-    findings: list[Finding]
+    findings: list[Problem]
     files: int  # flow files found, read or not
 
     @property
-    def errors(self) -> list[Finding]:
+    def errors(self) -> list[Problem]:
         return [f for f in self.findings if f.severity == "error"]
 
     @property
-    def warnings(self) -> list[Finding]:
+    def warnings(self) -> list[Problem]:
         return [f for f in self.findings if f.severity == "warning"]
 
     def summary(self) -> str:
@@ -79,7 +78,7 @@ def check_hint(problem: Problem) -> str:
 def lint(path: str | Path) -> Report:
     """Every error and warning in the flow files at `path` (a folder or one file)."""
     checked = check_files(path)
-    findings = [Finding(p.file, p.line, p.severity, p.message, check_hint(p)) for p in checked.problems]
+    findings = [replace(p, hint=check_hint(p)) for p in checked.problems]
     if checked.flow is not None:
         for check in WARNINGS:
             findings += check(checked.flow, checked.sources)
@@ -87,6 +86,6 @@ def lint(path: str | Path) -> Report:
     return Report(str(path), checked, sorted(findings), files)
 
 
-WARNINGS: tuple[Callable[[Flow, Sources], Iterator[Finding]], ...] = (
+WARNINGS: tuple[Callable[[Flow, Sources], Iterator[Problem]], ...] = (
     big_menus, unreachable_nodes, shared_words, non_gsm_characters, long_texts, long_prompts, hard_texts,
 )

@@ -19,8 +19,8 @@ import threading
 from collections import deque
 from datetime import datetime
 
-from ..storage.db import Database
-from ..storage.events import Step, record_many
+from .db import Database
+from .events import Step, record_many
 
 log = logging.getLogger("ivr.events")
 
