@@ -26,6 +26,8 @@ run: setup
 	IVR_ENV=development $(BIN)/flask --app app run --debug --host $(HOST) --port $(PORT)
 
 test: setup
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check --quiet ivr tests bench app.py
 	$(BIN)/ivr validate --strict flows/
 	$(BIN)/python -m pytest
 

@@ -30,8 +30,16 @@ from twilio.request_validator import RequestValidator
 
 from . import loadgen
 from .loadgen import Run, Source, build_request, drive, exchange
-from .servers import (HOST, ROOT, GunicornSettings, Server, free_port, machine_busy_seconds, procfile_command,
-                      server_env)
+from .servers import (
+    HOST,
+    ROOT,
+    GunicornSettings,
+    Server,
+    free_port,
+    machine_busy_seconds,
+    procfile_command,
+    server_env,
+)
 
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 SECRET_KEY = "bench-secret-key-not-for-production"

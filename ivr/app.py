@@ -34,17 +34,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     for warning in settings.check(app.config):
         app.logger.warning(warning)
 
-    line = services.build(app.config, app.instance_path)
-    app.extensions[services.EXTENSION] = line
-    migrate.upgrade(line.db)
+    svc = services.build(app.config, app.instance_path)
+    app.extensions[services.EXTENSION] = svc
+    migrate.upgrade(svc.db)
 
     app.before_request(_refuse_oversized)  # first: before the signature check reads the form
-    line.flows.init_app(app)  # one flow version for the whole of each request
+    svc.flows.init_app(app)  # one flow version for the whole of each request
     for blueprint in (voice.bp, sms.bp, *BLUEPRINTS):
         app.register_blueprint(blueprint)
 
     if app.config["OUTBOX_WORKER"]:
-        start_outbox_worker(app, line.outbox)
+        start_outbox_worker(app, svc.outbox)
     return app
 
 

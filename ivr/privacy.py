@@ -4,7 +4,6 @@ from __future__ import annotations
 import hmac
 import re
 
-
 _NOT_DIGIT = re.compile(r"\D")
 _E164 = re.compile(r"\+?[0-9]+")  # what Twilio sends nearly always: already normal
 

@@ -15,7 +15,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import loadgen  # noqa: E402
-from bench.run import RESULTS_END, RESULTS_START, Options, report, run_benchmark, write_report  # noqa: E402
+from bench.run import (  # noqa: E402
+    RESULTS_END,
+    RESULTS_START,
+    Options,
+    report,
+    run_benchmark,
+    write_report,
+)
 from bench.servers import GunicornSettings  # noqa: E402
 
 # The benchmark brings its own SQLite database: the PostgreSQL run of the suite has nothing to add.

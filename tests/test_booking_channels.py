@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from booking_fakes import NOW
-from conftest import AUTH_TOKEN, TWIML_SCHEMA, make_config
 from ivr.app import create_app
 from ivr.simulate.phone import Phone, Signer, Texter
-from ivr.storage.tables import bookings, callbacks, outbox
 from ivr.storage.outbox import Outbox
+from ivr.storage.tables import bookings, callbacks, outbox
+
+from booking_fakes import NOW
+from conftest import AUTH_TOKEN, TWIML_SCHEMA, make_config
 
 CALLER = "+15025550123"
 FIRST_SLOT = NOW + timedelta(days=1)  # Wednesday December 2nd, 9:00 in New York
@@ -85,7 +86,8 @@ def test_booking_by_text_end_to_end_then_cancel(app, texter):
     listed = texter.send("BOOK")
     assert "1 Wed Dec 2, 9am\n2 Wed Dec 2, 9:30am\n3 Wed Dec 2, 10am\n4 More times" in listed
     assert "You picked Wed Dec 2, 9:30am. What name" in texter.send("2")
-    assert texter.send("Sam Lee") == "Book Wed Dec 2, 9:30am for Sam Lee? Reply YES to book it, or NO to pick another time."
+    assert texter.send("Sam Lee") == ("Book Wed Dec 2, 9:30am for Sam Lee? Reply YES to book it, "
+                                      "or NO to pick another time.")
     done = texter.send("YES")
     assert done == "Booked: Wed Dec 2, 9:30am for Sam Lee. To cancel, reply CANCEL APPT."
     assert [(b.name, b.channel, b.status) for b in rows(app, bookings)] == [("Sam Lee", "sms", "booked")]

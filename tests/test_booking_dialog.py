@@ -1,9 +1,10 @@
 """The booking, cancelling and call-back dialogs through the engine, with an in-memory desk."""
 import pytest
 
-from booking_fakes import FakeDesk
 from ivr.booking import dialog
 from ivr.engine.step import Input, State, step
+
+from booking_fakes import FakeDesk
 
 
 def walk(flow, desk, inputs, state=None, kind="speech"):

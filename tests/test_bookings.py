@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from ivr.privacy import phone_hash
-from ivr.storage.slots import Slot
-from stores import appointments
 from ivr.storage.db import Database
+from ivr.storage.slots import Slot
 from ivr.storage.tables import bookings, slots
+
+from stores import appointments
 
 SECRET = "test-secret"
 NOW = datetime(2030, 3, 1, 12, 0, tzinfo=timezone.utc)

@@ -3,15 +3,16 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from test_flow_loader import broken_flows
+from test_lint import where
 
-from conftest import AUTH_TOKEN, FLOWS, make_config
 from ivr.app import create_app
 from ivr.cli import main
 from ivr.simulate import script
 from ivr.simulate.phone import Phone, Signer, Texter
 from ivr.simulate.trial import trial_app
-from test_flow_loader import broken_flows
-from test_lint import where
+
+from conftest import AUTH_TOKEN, FLOWS, make_config
 
 
 def run(*args, input=None):

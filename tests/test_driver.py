@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from conftest import PROJECT_ROOT, test_database_url
 from ivr.storage import migrate
 from ivr.storage.db import Database
-from ivr.storage.tables import call_drafts, sms_optouts, sms_sessions
 from ivr.storage.driver import Prepared
+from ivr.storage.tables import call_drafts, sms_optouts, sms_sessions
+
+from conftest import PROJECT_ROOT, test_database_url
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=timezone.utc)
 COLUMNS = ("phone_hash", "node", "lang", "misses", "data", "updated_at", "expires_at")

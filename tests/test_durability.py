@@ -10,12 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from booking_fakes import NOW
-from conftest import AUTH_TOKEN, make_config
-from ivr.storage import migrate
 from ivr.app import create_app
 from ivr.simulate.phone import Phone, Signer, Texter
+from ivr.storage import migrate
 from ivr.storage.db import Database
+
+from booking_fakes import NOW
+from conftest import AUTH_TOKEN, make_config
 
 WRITE = re.compile(r"^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", re.IGNORECASE)
 SYNC = re.compile(r"PRAGMA synchronous\s*=\s*(\w+)", re.IGNORECASE)

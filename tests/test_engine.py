@@ -118,7 +118,80 @@ def test_a_tampered_or_stale_state_is_made_safe(flow, state):
     assert result.state.node in flow.nodes and result.state.lang in flow.languages
 
 
+# A conversation that goes through menus, speech, a red flag, silence and a booking.
+CONVERSATION = [("key", "1"), ("speech", "treatment please"), ("key", "9"), ("silence", ""),
+                ("text", "I can't control my bladder"), ("key", "0"), ("key", "*"), ("speech", "main menu"),
+                ("key", "5"), ("key", "1"), ("key", "1"), ("speech", "Jane Doe"), ("key", "1")]
+
+# Run in a fresh interpreter: the engine and the booking dialog are imported, then every module of
+# the web and the database is made unimportable and the file system and network refuse every call.
+PURE_RUN = """
+import builtins, json, os, socket, sys
+sys.path.insert(0, sys.argv[2])
+from booking_fakes import FakeDesk
+from ivr.booking.dialog import DIALOGS
+from ivr.engine.step import Input, start_state, step
+from ivr.flow import load_flow
+
+flow = load_flow(sys.argv[1])  # reading the flow files is the loader's I/O, before the engine runs
+loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("flask", "werkzeug", "sqlalchemy", "psycopg")
+                or name.startswith(("ivr.storage", "ivr.services", "ivr.channels", "ivr.app")))
+
+class Unimportable:
+    def find_spec(self, name, path=None, target=None):
+        raise ImportError("the engine imported " + name)
+
+def no_io(*args, **kwargs):
+    raise OSError("the engine did I/O")
+
+sys.meta_path.insert(0, Unimportable())
+builtins.open = os.open = socket.socket = socket.create_connection = no_io
+state, desk, seen = start_state(flow), FakeDesk(), []
+for kind, value in json.loads(sys.argv[3]):
+    result = step(flow, state, Input(kind, value), desk=desk, dialogs=DIALOGS)
+    seen.append([result.state.node, result.state.stage, result.event, list(result.notices)])
+    state = result.state
+print(json.dumps({"loaded": loaded, "seen": seen}))
+"""
+
+
+def _converse(flow, desk):
+    from ivr.booking.dialog import DIALOGS
+
+    state, seen, results = start_state(flow), [], []
+    for kind, value in CONVERSATION:
+        result = step(flow, state, Input(kind, value), desk=desk, dialogs=DIALOGS)
+        seen.append([result.state.node, result.state.stage, result.event, list(result.notices)])
+        results.append(result)
+        state = result.state
+    return seen, results
+
+
 def test_the_engine_is_pure(flow):
+    """Same inputs, same outputs, inputs untouched, and no I/O: the same conversation gives the
+    same steps in a process where Flask, SQLAlchemy, storage and the file system are unavailable."""
+    import json
+    import subprocess
+    import sys
+
+    from booking_fakes import FakeDesk
+    from conftest import FLOWS
+
+    seen, results = _converse(flow, FakeDesk())
+    again, results_again = _converse(flow, FakeDesk())
+    assert results == results_again and seen == again  # the same conversation, step for step
+    assert [r.event for r in results][-1] == "booked" and "emergency" in [r.event for r in results]
+
+    tests = str(FLOWS.parent / "tests")
+    run = subprocess.run([sys.executable, "-c", PURE_RUN, str(FLOWS), tests, json.dumps(CONVERSATION)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    isolated = json.loads(run.stdout)
+    assert isolated["loaded"] == []  # the engine pulled in nothing of the web or the database
+    assert isolated["seen"] == seen
+
+
+def test_a_step_leaves_its_inputs_as_they_were(flow):
     state, inp = at(flow, "main"), Input("speech", "tell me about injections")
-    assert step(flow, state, inp) == step(flow, state, inp)
-    assert state == at(flow, "main")
+    step(flow, state, inp)
+    assert state == at(flow, "main") and inp == Input("speech", "tell me about injections")

@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from conftest import AUTH_TOKEN, TRANSFER_NUMBER, make_config
 from ivr.app import create_app
-from ivr.render.gsm import to_gsm7
 from ivr.config import ConfigError
+from ivr.render.gsm import to_gsm7
 from ivr.simulate.phone import Phone, Signer, Texter
 from ivr.storage.sms_store import SmsStore
+
+from conftest import AUTH_TOKEN, TRANSFER_NUMBER, make_config
 
 CALL = {"CallSid": "CA" + "7" * 32, "AccountSid": "AC" + "0" * 32, "From": "+15025550123",
         "To": "+15025550100", "CallStatus": "in-progress", "Digits": "1"}

@@ -6,21 +6,21 @@ import logging
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-from conftest import make_config
-from ivr.storage import migrate
 from ivr.app import create_app
 from ivr.config import PROJECT_ROOT
-from ivr.storage.event_writer import EventWriter
 from ivr.simulate.phone import Phone, Signer
+from ivr.storage import migrate
 from ivr.storage.db import Database
+from ivr.storage.event_writer import EventWriter
 from ivr.storage.events import Step
 from ivr.storage.tables import events
+
+from conftest import make_config
 
 AT = datetime(2030, 12, 1, 15, 0, tzinfo=timezone.utc)
 
@@ -47,9 +47,7 @@ def test_steps_wait_in_memory_then_go_in_one_batch_in_order(db):
 def test_the_background_thread_writes_them_within_the_interval(db):
     writer = EventWriter(db, flush_seconds=0.05)
     writer.add(step(1), AT)
-    deadline = time.monotonic() + 5
-    while not written(db) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    assert writer.wait_written(1, timeout=5)
     assert written(db) == ["node-1"]
     writer.close()
 

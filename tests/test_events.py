@@ -9,12 +9,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
-from conftest import TRANSFER_NUMBER, make_config
 from ivr.app import create_app
 from ivr.privacy import keyed_hash, phone_hash
 from ivr.simulate.phone import Phone, Texter
-from ivr.storage.times import as_utc
 from ivr.storage.tables import events
+from ivr.storage.times import as_utc
+
+from conftest import TRANSFER_NUMBER, make_config
 
 SECRET = "test-secret"  # conftest's SECRET_KEY
 NOW = datetime(2030, 12, 1, 15, 0, tzinfo=timezone.utc)  # a Sunday; the line is always open in tests

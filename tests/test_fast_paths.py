@@ -5,11 +5,12 @@ import unicodedata
 
 from flask import session
 from flask.sessions import NullSession, SecureCookieSessionInterface
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.wrappers import Request as WerkzeugRequest
 
-from ivr.render import gsm
 from ivr import words as engine_text
+from ivr.render import gsm
 from ivr.webhook_flask import WebhookRequest
 
 

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from booking_fakes import NOW
-from conftest import AUTH_TOKEN, make_config
 from ivr.app import create_app
 from ivr.simulate.phone import Phone, Signer, Texter
 from ivr.storage.tables import bookings, sms_optouts
+
+from booking_fakes import NOW
+from conftest import AUTH_TOKEN, make_config
 from postgres import Cluster, find_bin_dir
 
 CALLER = "+15025550123"

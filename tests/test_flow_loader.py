@@ -6,9 +6,11 @@ import shutil
 
 import pytest
 
-from conftest import FLOWS, make_config
 from ivr.app import create_app
+from ivr.control_words import RESERVED, control_word
 from ivr.flow import FlowError, load_flow
+
+from conftest import FLOWS, make_config
 
 
 def broken_flows(tmp_path, file, old, new, count=1):
@@ -53,12 +55,24 @@ def test_the_shipped_flows_load(flow):
      "phrase 'call_welcome' en: unknown field {nmae} (this phrase may use: {name})"),
     ("main.yaml", "    type: goodbye\n", "    type: farewell\n", 0,
      "node 'goodbye' type: Input should be 'menu', 'page', 'emergency', 'transfer', 'booking' or 'goodbye'"),
-    ("main.yaml", "nodes:\n", "nodes:\n  Main Menu:\n    type: page\n    title: {en: a, es: b}\n    say: {en: a, es: b}\n",
+    ("main.yaml", "nodes:\n",
+     "nodes:\n  Main Menu:\n    type: page\n    title: {en: a, es: b}\n    say: {en: a, es: b}\n",
      1, "node 'Main Menu': a node id is lower-case letters, digits and hyphens"),
 ])
 def test_a_mistake_is_reported_at_its_line(tmp_path, file, old, new, line_offset, message):
     path, line = broken_flows(tmp_path, file, old, new)
     assert f"{path / file}:{line + line_offset}: {message}" in problems_of(path)
+
+
+@pytest.mark.parametrize("word", sorted(RESERVED))
+def test_every_carrier_word_is_refused_as_a_keyword(tmp_path, word):
+    """The flow checks refuse exactly the words the SMS channel obeys first (one list): a keyword
+    "ayuda" would never reach the flow, since HELP takes it."""
+    assert control_word(word) is not None
+    path, line = broken_flows(tmp_path, "main.yaml", "          en: [BOOK, APPOINTMENT, APPT, SCHEDULE]",
+                              f"          en: [BOOK, APPOINTMENT, {word.lower()}]")
+    assert f"{path / 'main.yaml'}:{line}: node 'main' option 5: keyword '{word.lower()}' is reserved for opt-out, " \
+           "opt-in or help" in problems_of(path)
 
 
 def test_a_yaml_syntax_error_names_file_and_line(tmp_path):

@@ -5,9 +5,10 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import FLOWS
 from ivr.cli import main
 from ivr.flow.graph import ANYWHERE, CALLER, dot, mermaid
+
+from conftest import FLOWS
 
 NODE = re.compile(r"^    (n_\w+)(\(\(|\(\[|\[\[|\{\{|\[/|\(|\[|>)\"(.*?)\"(\)\)|\]\)|\]\]|\}\}|/\]|\)|\])$")
 EDGE = re.compile(r"^    (n_\w+) (-->|-\.->)\|\"(.*?)\"\| (n_\w+)$")

@@ -25,17 +25,18 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from booking_fakes import NOW
-from conftest import AUTH_TOKEN, FLOWS, TWIML_SCHEMA, make_config
 from ivr.app import create_app
 from ivr.booking import dialog
-from ivr.control_words import control_word
 from ivr.config import MAX_REQUEST_BYTES
+from ivr.control_words import control_word
 from ivr.engine.state import LANGUAGE
 from ivr.flow import load_flow
 from ivr.privacy import phone_hash
 from ivr.simulate.phone import BASE_URL, Signer, Texter
 from ivr.storage.tables import bookings, sms_sessions
+
+from booking_fakes import NOW
+from conftest import AUTH_TOKEN, FLOWS, TWIML_SCHEMA, make_config
 
 FLOW = load_flow(FLOWS)
 CALLER = "+15025550123"
@@ -313,10 +314,9 @@ def test_replayed_voice_requests_are_answered_the_same_and_book_once(tmp_path):
         root = answered(post_signed(signer, named, call + [("SpeechResult", "Ana Ruiz")]), named, records)
     readback = root.find("Gather").get("action")
     assert "stage=readback" in readback
-    first = [post_signed(signer, url, call + extra) for url, extra in
-             [("/voice", []), (readback, [("Digits", "1")]), ("/voice/dial-done?lang=en", [("DialCallStatus", "busy")])]]
-    again = [post_signed(signer, url, call + extra) for url, extra in
-             [("/voice", []), (readback, [("Digits", "1")]), ("/voice/dial-done?lang=en", [("DialCallStatus", "busy")])]]
+    steps = [("/voice", []), (readback, [("Digits", "1")]), ("/voice/dial-done?lang=en", [("DialCallStatus", "busy")])]
+    first = [post_signed(signer, url, call + extra) for url, extra in steps]
+    again = [post_signed(signer, url, call + extra) for url, extra in steps]
     for response in first + again:
         assert_twiml(response, voice=True)
     assert first[0].data == again[0].data and first[2].data == again[2].data

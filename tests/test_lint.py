@@ -7,16 +7,17 @@ import re
 import socket
 
 import pytest
+from test_flow_loader import broken_flows
 
-from conftest import FLOWS
-from ivr.render.gsm import segments
-from ivr.render.sms import compose, phrase
 from ivr.engine.state import Result, State
 from ivr.flow import FlowError, load_flow
 from ivr.lint import lint
 from ivr.lint.delivery import composed_replies
 from ivr.lint.reading import _grade_en
-from test_flow_loader import broken_flows
+from ivr.render.gsm import segments
+from ivr.render.sms import compose, phrase
+
+from conftest import FLOWS
 
 
 def where(file, text):

@@ -11,19 +11,21 @@ import sys
 import textwrap
 import threading
 import time
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import make_config
 from ivr.config import PROJECT_ROOT
 from ivr.observability.db_check import database_ok
 from ivr.simulate.phone import Texter
 from ivr.storage.db import Database
-from ivr.storage.times import utcnow
+
+from conftest import make_config
 
 CALLER = "+15025550123"
+NOW = datetime(2030, 6, 1, 12, 0, tzinfo=timezone.utc)
 NUMBERS = (CALLER, "5025550123", "555-0123", "+15025550177", "5025550177")
 
 
@@ -119,8 +121,8 @@ def test_only_webhooks_are_timed(client, phone):
 def test_outbox_depth_is_read_at_each_scrape(app, client):
     assert value(samples(client), "ivr_outbox_depth") == 0
     outbox = app.extensions["ivr"].outbox
-    outbox.enqueue(CALLER, "Your appointment is confirmed.", "booking_confirmation", utcnow())
-    outbox.enqueue("+15025550177", "The page you asked for.", "content", utcnow())
+    outbox.enqueue(CALLER, "Your appointment is confirmed.", "booking_confirmation", NOW)
+    outbox.enqueue("+15025550177", "The page you asked for.", "content", NOW)
     assert value(samples(client), "ivr_outbox_depth") == 2
 
 

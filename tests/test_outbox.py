@@ -8,7 +8,6 @@ import itertools
 import json
 import logging
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs
 
@@ -18,7 +17,6 @@ import responses
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from conftest import AUTH_TOKEN, make_config
 from ivr.app import create_app
 from ivr.cli import main as ivr_command
 from ivr.messaging import send_text
@@ -26,9 +24,11 @@ from ivr.messaging.sender import sender_from_config
 from ivr.messaging.worker import OutboxWorker, running_worker, start_outbox_worker
 from ivr.privacy import phone_hash
 from ivr.storage.db import Database
-from ivr.storage.tables import sms_optouts
 from ivr.storage.outbox import Outbox
 from ivr.storage.sms_store import SmsStore
+from ivr.storage.tables import sms_optouts
+
+from conftest import AUTH_TOKEN, make_config
 from postgres import fresh_database
 
 ACCOUNT_SID = "AC" + "0" * 32
@@ -362,25 +362,17 @@ def test_two_senders_at_once_send_each_text_exactly_once(app, box, twilio):
 
 # ---- the worker and send_text --------------------------------------------------------------------
 
-def wait_for(condition, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 def test_send_text_wakes_the_worker_and_the_text_goes_out_without_waiting_for_a_poll(outbox_app, twilio):
     twilio.add(**accepted())
     app = outbox_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=60)
     worker = running_worker(app)
     box = app.extensions["ivr"].outbox
     try:
-        time.sleep(0.1)  # the worker's first round is over: it now sleeps for 60 s
+        assert worker.wait_for_rounds(1)  # the first round is over: the worker now waits 60 s
         with app.app_context():
             row_id = send_text(NUMBER, BODY, "booking_confirmation")
-        assert wait_for(lambda: box.get(row_id).status == "sent")
+        assert worker.wait_for_rounds(2, timeout=10)  # woken: no poll went by
+        assert box.get(row_id).status == "sent"
         assert sent_bodies(twilio) == [BODY]
     finally:
         worker.stop()
@@ -406,11 +398,14 @@ def test_the_worker_survives_a_failing_round(app, box, sender, twilio, monkeypat
 
     monkeypatch.setattr(box, "recover_stale", flaky_recover)
     row_id = box.enqueue(NUMBER, BODY, "content", T0)
-    worker = OutboxWorker(box, sender, poll_seconds=0.05)
+    worker = OutboxWorker(box, sender, poll_seconds=60)
     worker.start()
     try:
-        assert wait_for(lambda: box.get(row_id).status == "sent")
-        assert worker.running
+        assert worker.wait_for_rounds(1)  # the round that failed
+        assert worker.running and box.get(row_id).status == "pending"
+        worker.wake()
+        assert worker.wait_for_rounds(2)
+        assert box.get(row_id).status == "sent"
     finally:
         worker.stop()
     assert "outbox worker round failed (RuntimeError)" in caplog.text
@@ -506,12 +501,12 @@ def test_a_text_queued_in_a_transaction_wakes_the_worker_only_once_it_commits(ou
     app = outbox_app(OUTBOX_WORKER=True, OUTBOX_POLL_SECONDS=60)
     worker, box, db = running_worker(app), app.extensions["ivr"].outbox, app.extensions["ivr"].db
     try:
-        time.sleep(0.1)  # the worker's first round is over: it now sleeps for 60 s
+        assert worker.wait_for_rounds(1)  # the first round is over: the worker now waits 60 s
         with app.app_context(), db.driver_begin() as tx:
             row_id = send_text(NUMBER, BODY, "booking_confirmation", tx=tx)
-            time.sleep(0.3)  # not committed yet: nothing may go out
-            assert sent_bodies(twilio) == [] and tx.committed
-        assert wait_for(lambda: box.get(row_id).status == "sent")
+            assert not worker.wake_pending and tx.committed  # not committed yet: nobody woken
+        assert worker.wait_for_rounds(2, timeout=10)  # the commit woke it: no 60 s poll went by
+        assert box.get(row_id).status == "sent"
         assert sent_bodies(twilio) == [BODY]
     finally:
         worker.stop()

@@ -20,10 +20,11 @@ import requests
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from conftest import FLOWS
 from ivr.config import PROJECT_ROOT
 from ivr.storage.db import Database
 from ivr.storage.tables import events
+
+from conftest import FLOWS
 
 TOKEN = "publish-test-token-0123456789abcdef"
 WORKERS = 2

@@ -5,25 +5,32 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from ivr.storage import migrate
+from ivr.app import create_app
 from ivr.cli import main
-from ivr.storage.sms_store import Place
 from ivr.privacy import phone_hash
 from ivr.retention import purge
-from stores import appointments
 from ivr.storage.call_drafts import CallDrafts
 from ivr.storage.db import Database
-from ivr.storage.tables import bookings, call_drafts, callbacks, outbox, slots, sms_optouts, sms_sessions
-from ivr.storage.times import utcnow
 from ivr.storage.events import Step, record
-from ivr.storage.tables import events
 from ivr.storage.outbox import Outbox
 from ivr.storage.rate_limit import RateLimiter
-from ivr.storage.tables import sms_rate
-from ivr.storage.sms_store import SmsStore
+from ivr.storage.sms_store import Place, SmsStore
+from ivr.storage.tables import (
+    bookings,
+    call_drafts,
+    callbacks,
+    events,
+    outbox,
+    slots,
+    sms_optouts,
+    sms_rate,
+    sms_sessions,
+)
+
+from conftest import make_config
+from stores import appointments
 
 SECRET = "purge-secret"
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -111,17 +118,15 @@ def test_less_than_a_day_is_refused(db):
 # ---- the command ---------------------------------------------------------------------------------
 
 @pytest.fixture
-def env(tmp_path):
-    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "IVR_ENV": "development",
-            "CLINIC_TIMEZONE": "America/New_York", "SECRET_KEY": SECRET, "OUTBOX_WORKER": "0"}
+def cli_app(tmp_path):
+    return create_app(make_config(tmp_path, SECRET_KEY=SECRET, CLOCK=lambda: NOW))
 
 
-def test_the_purge_command_prints_what_went_from_each_table(env):
-    database = Database(env["DATABASE_URL"])
-    migrate.upgrade(database)
-    seed(database, now=utcnow())
+def test_the_purge_command_prints_what_went_from_each_table(cli_app):
+    database = cli_app.extensions["ivr"].db
+    seed(database)
 
-    result = CliRunner().invoke(main, ["purge", "--older-than", "30"], env=env)
+    result = cli_app.test_cli_runner().invoke(main, ["purge", "--older-than", "30"])
 
     assert result.exit_code == 0, result.output
     out = [" ".join(line.split()) for line in result.stdout.splitlines()]
@@ -129,10 +134,9 @@ def test_the_purge_command_prints_what_went_from_each_table(env):
                    "events 1", "outbox 3", "sms_rate 1",
                    "Kept: slots, bookings, callbacks, sms_optouts, outbox rows still to be sent."]
     assert counts(database)["bookings"] == 1
-    database.dispose()
 
 
 @pytest.mark.parametrize("args", [["--older-than", "0"], ["--older-than", "soon"], []])
-def test_the_purge_command_needs_a_whole_number_of_days(env, args):
-    result = CliRunner().invoke(main, ["purge", *args], env=env)
+def test_the_purge_command_needs_a_whole_number_of_days(cli_app, args):
+    result = cli_app.test_cli_runner().invoke(main, ["purge", *args])
     assert result.exit_code == 2 and "--older-than" in result.output

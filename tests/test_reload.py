@@ -7,10 +7,11 @@ import threading
 
 import pytest
 
-from conftest import FLOWS, make_config
 from ivr.app import create_app
 from ivr.flow.source import CHECK_EVERY, FlowSource
 from ivr.services import current_flow
+
+from conftest import FLOWS, make_config
 
 EMERGENCY = "hang up and call 9 1 1."
 EDITED = "hang up now and call 9 1 1."

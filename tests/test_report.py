@@ -6,15 +6,15 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 
-from ivr.storage import migrate
+from ivr.app import create_app
 from ivr.cli import main
 from ivr.engine.outcomes import understood
 from ivr.reporting import MenuAnswers, NodeFigures, build_report
 from ivr.storage.db import Database
-from ivr.storage.times import utcnow
 from ivr.storage.events import Step, record
+
+from conftest import make_config
 
 NY = ZoneInfo("America/New_York")
 DAY = datetime(2030, 3, 4, 10, 0, tzinfo=NY)  # a Monday at the clinic
@@ -86,22 +86,21 @@ def test_the_range_is_half_open_and_an_empty_one_is_all_zero(db):
 
 # ---- the command ---------------------------------------------------------------------------------
 
-@pytest.fixture
-def env(tmp_path):
-    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "IVR_ENV": "development",
-            "CLINIC_TIMEZONE": "America/New_York", "SECRET_KEY": "cli-test-secret", "OUTBOX_WORKER": "0"}
+CLI_NOW = datetime(2030, 3, 12, 17, 0, tzinfo=timezone.utc)  # the app's clock for the command
 
 
 @pytest.fixture
-def cli_db(env):
-    database = Database(env["DATABASE_URL"])
-    migrate.upgrade(database)
-    yield database
-    database.dispose()
+def cli_app(tmp_path):
+    return create_app(make_config(tmp_path, CLINIC_TIMEZONE="America/New_York", CLOCK=lambda: CLI_NOW))
 
 
-def ivr(env, *args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(main, list(args), env=env)
+@pytest.fixture
+def cli_db(cli_app):
+    return cli_app.extensions["ivr"].db
+
+
+def ivr(app, *args: str, code: int = 0) -> str:
+    result = app.test_cli_runner().invoke(main, list(args))
     assert "Traceback" not in result.output
     assert result.exit_code == code, result.output
     return result.stdout if code == 0 else result.output
@@ -111,9 +110,9 @@ def lines(output: str) -> list[str]:
     return [" ".join(line.split()) for line in output.splitlines()]
 
 
-def test_the_report_command_prints_each_figure(env, cli_db):
+def test_the_report_command_prints_each_figure(cli_app, cli_db):
     seed_all(cli_db)
-    out = lines(ivr(env, "report", "--since", "2030-03-04", "--until", "2030-03-05"))
+    out = lines(ivr(cli_app, "report", "--since", "2030-03-04", "--until", "2030-03-05"))
 
     assert out[0] == "Report for Mon 2030-03-04 to Tue 2030-03-05 (America/New_York)"
     for expected in ["Calls 4", "Text conversations (one per number) 2", "Heard the emergency guidance 5",
@@ -131,9 +130,9 @@ def test_the_report_command_prints_each_figure(env, cli_db):
                      "(no menu yet) 0 1 16.7%", "main 1 0 16.7%"]
 
 
-def test_the_report_is_aligned_in_columns(env, cli_db):
+def test_the_report_is_aligned_in_columns(cli_app, cli_db):
     seed_all(cli_db)
-    out = ivr(env, "report", "--since", "2030-03-04", "--until", "2030-03-05").splitlines()
+    out = ivr(cli_app, "report", "--since", "2030-03-04", "--until", "2030-03-05").splitlines()
     start = out.index("Where people went (visits to each node)") + 1
     table = out[start:start + 8]
     column = table[0].index("calls")
@@ -141,21 +140,21 @@ def test_the_report_is_aligned_in_columns(env, cli_db):
     assert {row[column] for row in table[1:]} <= set("0123456789")
 
 
-def test_the_report_defaults_to_the_last_seven_days(env, cli_db):
-    today = utcnow().astimezone(NY).replace(hour=12, minute=0, second=0, microsecond=0)
+def test_the_report_defaults_to_the_last_seven_days(cli_app, cli_db):
+    today = CLI_NOW.astimezone(NY).replace(hour=12, minute=0, second=0, microsecond=0)
     seed(cli_db, CALL_C, today - timedelta(days=6))
     seed(cli_db, CALL_A, today - timedelta(days=7))  # eight days ago: not in the report
-    out = lines(ivr(env, "report"))
+    out = lines(ivr(cli_app, "report"))
     first, last = (today - timedelta(days=6)).date(), today.date()
     assert out[0] == f"Report for {first:%a %Y-%m-%d} to {last:%a %Y-%m-%d} (America/New_York)"
     assert "Calls 1" in out and "after red-flag words 1" in out
 
 
-def test_an_empty_report_says_so(env, cli_db):
-    out = lines(ivr(env, "report", "--since", "2031-01-01", "--until", "2031-01-07"))
+def test_an_empty_report_says_so(cli_app, cli_db):
+    out = lines(ivr(cli_app, "report", "--since", "2031-01-01", "--until", "2031-01-07"))
     assert "Calls 0" in out and out.count("none in these days") == 3
 
 
 @pytest.mark.parametrize("args", [["--since", "2030-03-05", "--until", "2030-03-04"], ["--since", "March 4"]])
-def test_a_bad_range_is_refused(env, cli_db, args):
-    assert "Error" in ivr(env, "report", *args, code=2)
+def test_a_bad_range_is_refused(cli_app, cli_db, args):
+    assert "Error" in ivr(cli_app, "report", *args, code=2)

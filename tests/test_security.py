@@ -7,9 +7,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from twilio.request_validator import RequestValidator
 
-from conftest import AUTH_TOKEN, make_config
 from ivr.app import create_app
 from ivr.config import ConfigError
+
+from conftest import AUTH_TOKEN, make_config
 
 LOCAL = "http://localhost"  # where the test client's requests arrive
 PUBLIC = "https://ivr.clinic.example"  # what Twilio is told, behind a proxy

@@ -2,21 +2,24 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from conftest import AUTH_TOKEN, FLOWS, make_config
 from ivr.app import create_app
-from ivr.render.gsm import is_gsm7, non_gsm7, segments, to_gsm7
-from ivr.render.sms import compose, phrase
 from ivr.engine.step import Result, State
 from ivr.flow import load_flow
 from ivr.privacy import phone_hash
+from ivr.render.gsm import is_gsm7, non_gsm7, segments, to_gsm7
+from ivr.render.sms import compose, phrase
 from ivr.simulate.phone import Signer, Texter
 from ivr.storage.tables import sms_optouts, sms_sessions
-from ivr.storage.times import as_utc, utcnow
+from ivr.storage.times import as_utc
+
+from conftest import AUTH_TOKEN, FLOWS, make_config
+
+NOW = datetime(2030, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 NUMBER = "+15025550123"  # the Texter's number
 FLOW = load_flow(FLOWS)  # for building test parameters; tests use the `flow` fixture
@@ -139,20 +142,19 @@ def test_number_picks_an_option_of_the_last_menu(texter, flow, before, number, n
 
 
 def test_menu_state_is_stored_in_sms_sessions_by_phone_hash(app, texter, flow):
-    before = utcnow()
+    app.config["CLOCK"] = lambda: NOW
     texter.send("symptoms")
     row = session_row(app)
     assert (row.node, row.lang, row.misses) == ("symptoms", "en", 0)
-    expires = as_utc(row.expires_at)
-    assert before + timedelta(minutes=59) < expires < utcnow() + timedelta(minutes=61)
+    assert as_utc(row.expires_at) == NOW + timedelta(minutes=60)  # SMS_SESSION_MINUTES
     texter.send("2")
     assert session_row(app).node == "causes"
 
 
 def test_expired_state_no_longer_reads_a_number_against_the_old_menu(app, texter, flow):
+    app.config["CLOCK"] = lambda: NOW
     texter.send("symptoms")  # 2 here would be "possible causes"
-    with app.extensions["ivr"].db.begin() as conn:
-        conn.execute(update(sms_sessions).values(expires_at=utcnow() - timedelta(minutes=1)))
+    app.config["CLOCK"] = lambda: NOW + timedelta(minutes=61)  # past SMS_SESSION_MINUTES
     reply = texter.send("2")
     assert node_text(flow, "causes") not in reply
     assert reply.startswith(node_text(flow, "warning-signs"))  # main menu's 2

@@ -10,15 +10,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from booking_fakes import NOW
-from conftest import AUTH_TOKEN, FLOWS, make_config
 from ivr.app import create_app
-from ivr.render.gsm import to_gsm7
 from ivr.flow import load_flow
 from ivr.privacy import phone_hash
+from ivr.render.gsm import to_gsm7
 from ivr.simulate.phone import Signer, Texter
-from ivr.storage.tables import sms_optouts, sms_sessions
 from ivr.storage.rate_limit import ANSWER, NOTICE, QUIET, RateLimiter
+from ivr.storage.tables import sms_optouts, sms_sessions
+
+from booking_fakes import NOW
+from conftest import AUTH_TOKEN, FLOWS, make_config
 
 FLOW = load_flow(FLOWS)
 LIMIT, WINDOW = 5, 60

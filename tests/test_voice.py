@@ -4,9 +4,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import TRANSFER_NUMBER, make_config
 from ivr.app import create_app
 from ivr.simulate.phone import Phone, Signer
+
+from conftest import TRANSFER_NUMBER, make_config
 
 WORDS_PER_SECOND = 160 / 60  # a steady speaking rate
 
@@ -164,8 +165,8 @@ def test_a_stale_or_tampered_step_url_still_gets_a_menu(signer, query):
 def test_a_steps_twiml_is_made_once_per_flow_and_never_kept_with_a_callers_name(flow):
     from zoneinfo import ZoneInfo
 
-    from ivr.render import voice as voice_twiml
     from ivr.engine.state import Result, State
+    from ivr.render import voice as voice_twiml
 
     zone, number = ZoneInfo("America/New_York"), "+15025550199"
     voice_twiml._document.cache_clear()

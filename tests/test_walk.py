@@ -41,9 +41,10 @@ def ends_properly(document: bytes) -> bool:
 @pytest.fixture(scope="module")
 def walked(tmp_path_factory):
     """Every voice TwiML document the line can produce from its nodes and their inputs."""
-    from conftest import AUTH_TOKEN, make_config
     from ivr.app import create_app
     from ivr.simulate.phone import Signer
+
+    from conftest import AUTH_TOKEN, make_config
 
     app = create_app(make_config(tmp_path_factory.mktemp("walk")))
     signer = Signer(app.test_client(), AUTH_TOKEN)

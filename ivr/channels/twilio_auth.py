@@ -12,8 +12,14 @@ import logging
 from urllib.parse import quote
 
 from flask import abort, current_app, request
-from twilio.request_validator import (HMAC_SHA1, HMAC_SHA256, SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER,
-                                      RequestValidator, get_signature_algorithm)
+from twilio.request_validator import (
+    HMAC_SHA1,
+    HMAC_SHA256,
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
 
 log = logging.getLogger("ivr.security")
 

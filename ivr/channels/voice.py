@@ -10,7 +10,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ..booking.dialog import CB_DIGITS, CB_NAME, CB_NUMBER, DIALOGS, NAME, READBACK
-from ..engine.step import Input, Result, State, Turn, arrive, sanitize, start_state, step
+from ..engine.step import (
+    Input,
+    Result,
+    State,
+    Turn,
+    arrive,
+    sanitize,
+    start_state,
+    step,
+)
 from ..messaging.texts import send_text
 from ..observability.steps import record_call
 from ..privacy import keyed_hash, safe_sid

@@ -6,9 +6,9 @@ import weakref
 from functools import cached_property
 
 from ..flow.flow import Flow
+from ..words import tokens
 from .matching import PhraseMatcher
 from .safety import RedFlags
-from ..words import tokens
 
 SPEECH, TEXT = "speech", "text"
 

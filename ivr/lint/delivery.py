@@ -5,15 +5,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Iterator
 
-from ..render.gsm import MAX_SEGMENTS, non_gsm7, segments, to_gsm7
-from ..render.sms import fit, reply_parts
-from ..render.voice import render
 from ..engine.state import Result, State
 from ..flow.flow import Flow
 from ..flow.loader import Sources
-from ..flow.problems import Problem
 from ..flow.phrases import PHRASES
-from ..flow.problems import describe
+from ..flow.problems import Problem, describe
+from ..render.gsm import MAX_SEGMENTS, non_gsm7, segments, to_gsm7
+from ..render.sms import fit, reply_parts
+from ..render.voice import render
 
 WORDS_PER_MINUTE = 160
 EMERGENCY_SECONDS = 10  # the first words of every call

@@ -13,8 +13,7 @@ from typing import Callable, Iterator
 
 from ..flow.flow import Flow
 from ..flow.loader import Sources
-from ..flow.problems import Problem
-from ..flow.problems import describe
+from ..flow.problems import Problem, describe
 
 MAX_GRADE = 8  # Flesch-Kincaid grade, English
 MIN_READING_EASE_ES = 60  # Fernandez-Huerta reading ease: 60 to 70 is "normal", 7th to 8th grade
@@ -23,7 +22,9 @@ MIN_WORDS_TO_GRADE = 10  # the formulas need sentences; a title or a short promp
 
 @cache
 def _readability(lang: str):
-    from textstat.textstat import textstatistics  # loads a pronouncing dictionary: only when asked
+    from textstat.textstat import (
+        textstatistics,  # loads a pronouncing dictionary: only when asked
+    )
 
     meter = textstatistics()
     meter.set_lang(lang)

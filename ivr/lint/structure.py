@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..words import normalize_keyword
 from ..flow.flow import Flow
 from ..flow.loader import Sources
 from ..flow.problems import Problem
+from ..words import normalize_keyword
 
 MAX_OPTIONS = 5
 

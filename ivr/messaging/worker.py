@@ -12,8 +12,8 @@ from flask import Flask
 from flask.helpers import get_debug_flag
 from werkzeug.serving import is_running_from_reloader
 
-from ..storage.times import utcnow
 from ..storage.outbox import Outbox
+from ..storage.times import utcnow
 from .sender import OutboxSender, sender_from_config
 
 log = logging.getLogger("ivr.outbox")
@@ -32,6 +32,8 @@ class OutboxWorker:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._rounds = 0  # finished by the thread, since it started (success or not)
+        self._round_done = threading.Condition()
 
     def run_once(self, now: datetime) -> Counter:
         """One round: texts stranded by a crashed process go back to the queue, then the due
@@ -62,6 +64,21 @@ class OutboxWorker:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def rounds(self) -> int:
+        """Rounds the thread has finished: what a monitor (or a test) waits on, never a sleep."""
+        return self._rounds
+
+    @property
+    def wake_pending(self) -> bool:
+        """A wake has been asked for and the thread has not started its round yet."""
+        return self._wake.is_set()
+
+    def wait_for_rounds(self, count: int, timeout: float = 10.0) -> bool:
+        """Block until the thread has finished `count` rounds (False if it had not by `timeout`)."""
+        with self._round_done:
+            return self._round_done.wait_for(lambda: self._rounds >= count, timeout)
+
     def _loop(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
@@ -71,6 +88,9 @@ class OutboxWorker:
                 # The class name only: a database error's text can quote the row's values.
                 log.error("outbox worker round failed (%s); trying again in %ss",
                           type(error).__name__, self.poll_seconds)
+            with self._round_done:
+                self._rounds += 1
+                self._round_done.notify_all()
             self._wake.wait(self.poll_seconds)
 
 

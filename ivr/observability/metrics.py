@@ -11,12 +11,19 @@ import logging
 import os
 import re
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
 
+from ..engine.outcomes import guidance_reason
 from ..engine.state import LANGUAGE
 from ..flow import Flow
-from ..engine.outcomes import guidance_reason
 from ..storage.events import Step
 
 log = logging.getLogger("ivr.metrics")

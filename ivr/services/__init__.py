@@ -3,6 +3,7 @@ database and its stores, built once per app from its settings (`build`), and rea
 request through `services()`."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,14 +43,14 @@ class Services:
 
 def build(config: dict, instance_path: str) -> Services:
     """Every store on one database, from the app's settings. Loads the flow (FlowError when it
-    cannot be served); does not touch the schema (storage.migrate does)."""
+    cannot be served); does not touch the schema (storage.migrate does). MONOTONIC_CLOCK: a
+    test's stand-in for time.monotonic, which paces how often the flow files are looked at."""
     db = Database(config["DATABASE_URL"], config["DATABASE_BUSY_TIMEOUT_MS"])
     spool = OptOutSpool(config.get("OPTOUT_SPOOL") or Path(instance_path) / "pending-optouts.jsonl")
     sms = SmsStore(db, config["SMS_SESSION_MINUTES"], spool)
     secret = config["SECRET_KEY"]
     return Services(
-        # MONOTONIC_CLOCK: a test's stand-in for time.monotonic (how often the files are looked at).
-        flows=FlowSource(config["FLOWS_DIR"], **({"clock": config["MONOTONIC_CLOCK"]} if "MONOTONIC_CLOCK" in config else {})),
+        flows=FlowSource(config["FLOWS_DIR"], clock=config.get("MONOTONIC_CLOCK", time.monotonic)),
         db=db,
         sms=sms,
         outbox=Outbox(db, sms, secret),

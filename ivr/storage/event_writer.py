@@ -40,6 +40,8 @@ class EventWriter:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
+        self.written = 0  # steps written since start
+        self._wrote = threading.Condition()
 
     def add(self, step: Step, at: datetime) -> None:
         """Queue one step (or write it now, when flush_seconds is 0)."""
@@ -72,11 +74,19 @@ class EventWriter:
                     self.dropped += len(batch) - len(kept)
                     self._pending.extendleft(reversed(kept))
                 raise
+            with self._wrote:
+                self.written += len(batch)
+                self._wrote.notify_all()
             return len(batch)
 
     @property
     def pending(self) -> int:
         return len(self._pending)
+
+    def wait_written(self, count: int, timeout: float = 10.0) -> bool:
+        """Block until `count` steps have been written (False if not by `timeout`)."""
+        with self._wrote:
+            return self._wrote.wait_for(lambda: self.written >= count, timeout)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the thread and write what is left (at process exit, or sooner)."""

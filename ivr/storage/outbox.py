@@ -16,10 +16,10 @@ from sqlalchemy.orm import aliased
 
 from ..privacy import normalize_number, phone_hash
 from .db import Database
-from .tables import outbox
-from .times import as_utc
 from .driver import DriverTransaction
 from .sms_store import SmsStore
+from .tables import outbox
+from .times import as_utc
 
 UNSENT = ("pending", "sending")
 FIRST_RETRY_SECONDS = 30

@@ -3,8 +3,21 @@
 SQLAlchemy Core tables only. A new table goes here, with an Alembic migration that creates it
 (ivr/storage/migrations/versions/); tests/test_migrations.py checks that the two agree.
 """
-from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table,
-                        Text, UniqueConstraint, text)
+from sqlalchemy import (
+                        JSON,
+                        Boolean,
+                        Column,
+                        DateTime,
+                        ForeignKey,
+                        Index,
+                        Integer,
+                        MetaData,
+                        String,
+                        Table,
+                        Text,
+                        UniqueConstraint,
+                        text,
+)
 
 metadata = MetaData()
 
