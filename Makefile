@@ -23,6 +23,7 @@ run: setup
 	IVR_ENV=development $(BIN)/ivr init-db
 	IVR_ENV=development $(BIN)/ivr slots seed-sample
 	@IVR_ENV=development $(BIN)/ivr webhooks --base "$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}"
+	@IVR_ENV=development $(BIN)/ivr staff dev-admin --base "$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}"
 	IVR_ENV=development $(BIN)/flask --app app run --debug --host $(HOST) --port $(PORT)
 
 test: setup

@@ -29,6 +29,20 @@ SCENARIOS = {
 }
 
 
+def production_app(database: Path, base: str = BASE):
+    """The app as the benchmark's server runs it (production settings), on this SQLite file, in
+    this process; its log quiet (the lines would drown the output)."""
+    env = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "SECRET_KEY": SECRET_KEY,
+           "PUBLIC_BASE_URL": base, "DATABASE_URL": f"sqlite:///{database}",
+           "TRANSFER_NUMBER": TRANSFER_NUMBER, "OUTBOX_WORKER": "0"}
+    with mock.patch.dict(os.environ, env):
+        from ivr.app import create_app
+
+        app = create_app()
+    logging.getLogger("ivr").handlers[:] = [logging.NullHandler()]
+    return app
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_webhook", description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
@@ -40,14 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from twilio.request_validator import RequestValidator
 
     with tempfile.TemporaryDirectory(prefix="ivr-profile-") as tmp:
-        env = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "SECRET_KEY": SECRET_KEY,
-               "PUBLIC_BASE_URL": BASE, "DATABASE_URL": f"sqlite:///{tmp}/profile.sqlite3",
-               "TRANSFER_NUMBER": TRANSFER_NUMBER, "OUTBOX_WORKER": "0"}
-        with mock.patch.dict(os.environ, env):
-            from ivr.app import create_app
-
-            app = create_app()
-        logging.getLogger("ivr").handlers[:] = [logging.NullHandler()]  # the log lines would drown the output
+        app = production_app(Path(tmp) / "profile.sqlite3")
         client, validator = app.test_client(), RequestValidator(AUTH_TOKEN)
 
         def post(i: int):

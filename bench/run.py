@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import signal
 import statistics
 import sys
@@ -42,7 +43,7 @@ from .servers import (
 )
 
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
-SECRET_KEY = "bench-secret-key-not-for-production"
+SECRET_KEY = secrets.token_hex(32)  # production refuses a published key; a run makes its own
 TRANSFER_NUMBER = "+15025550199"
 LINE_NUMBER = "+15025550100"
 README = ROOT / "bench" / "README.md"

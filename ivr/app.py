@@ -1,11 +1,12 @@
 """The app factory: `create_app()` wires the line together, in this order:
 
 1. settings from the environment (config.py), with overrides (tests, trials);
-2. the services: the flow (loaded and checked: a broken flow never starts) and the stores on
-   one database (services/);
-3. the database schema brought up to date (storage/migrate.py: Alembic, one process at a time);
+2. the services: the stores on one database and the flow's versions (services/, versions/);
+3. the database schema brought up to date (storage/migrate.py: Alembic, one process at a time),
+   then the live flow version loaded and checked (a flow that cannot be served never starts);
 4. the webhooks (channels/) and what monitoring reads (observability/), each flow version pinned
-   for a whole request (flow/source.py);
+   for a whole request (flow/source.py); the staff console (console/), an app of its own
+   mounted at /console;
 5. the background work of this process: the outbox worker that sends queued texts (messaging/).
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask import Flask, abort, request
 from . import config as settings
 from . import services
 from .channels import sms, voice
+from .console import create_console, mount, warn_without_accounts
 from .messaging.worker import start_outbox_worker
 from .observability import BLUEPRINTS
 from .storage import migrate
@@ -37,11 +39,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     svc = services.build(app.config, app.instance_path)
     app.extensions[services.EXTENSION] = svc
     migrate.upgrade(svc.db)
+    # The live flow version (the first start makes FLOWS_DIR's files version 1); a command line's
+    # app runs without one (FLOW_REQUIRED=False), so `ivr flows publish` can ship a fix.
+    svc.flows.start(required=app.config.get("FLOW_REQUIRED", True))
 
     app.before_request(_refuse_oversized)  # first: before the signature check reads the form
     svc.flows.init_app(app)  # one flow version for the whole of each request
     for blueprint in (voice.bp, sms.bp, *BLUEPRINTS):
         app.register_blueprint(blueprint)
+    mount(app, create_console(svc, app.config))
+    warn_without_accounts(app)
 
     if app.config["OUTBOX_WORKER"]:
         start_outbox_worker(app, svc.outbox)

@@ -3,9 +3,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import phonenumbers
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "development-only-secret"
+# IVR_ENV: production is the default; development (make run, ivr call/text) and testing (the
+# test suite) may turn the signature check off and fall back to DEV_SECRET. Anything else is a
+# typo (prod, staging) and refused: it would quietly get development behaviour.
+ENVIRONMENTS = ("production", "development", "testing")
+MIN_SECRET_LENGTH = 32  # SECRET_KEY in production: keys the number hashes, so it must not be guessable
+# Published keys (this code's, its tests' and benchmarks', the usual placeholders): with one of
+# them a number's hash in a log or the database maps back to the number in seconds.
+KNOWN_SECRETS = frozenset({DEV_SECRET, "test-secret", "bench-secret-key-not-for-production", "changeme",
+                           "change-me", "secret", "your-secret-key", "dev", "development"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 MAX_REQUEST_BYTES = 64 * 1024  # a webhook body; Twilio's largest (a 1600-character Body) is far smaller
 
@@ -21,6 +33,35 @@ def _log_level(value: str | None) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL={value!r}: use one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def _fraction(env, name: str, default: float) -> float:
+    value = (env.get(name) or "").strip()
+    try:
+        fraction = float(value) if value else default
+    except ValueError:
+        fraction = -1.0
+    if not 0 <= fraction <= 1:
+        raise ConfigError(f"{name}={value!r}: use a number from 0 to 1, like 0.5")
+    return fraction
+
+
+def _countries(value: str | None) -> frozenset[str]:
+    """SMS_COUNTRIES: ISO codes, comma-separated ("US,CA"); the line texts no other country."""
+    codes = frozenset(code.strip().upper() for code in (value or "US,CA").split(",") if code.strip())
+    unknown = sorted(codes - phonenumbers.SUPPORTED_REGIONS)
+    if unknown:
+        raise ConfigError(f"SMS_COUNTRIES={value!r}: {', '.join(unknown)} is not a country code (use e.g. US,CA)")
+    return codes
+
+
+def _count(env, name: str, default: int) -> int:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(f"{name}={value!r}: use a whole number (0 or more)")
+    return int(value)
 
 
 def from_env(instance_path: str) -> dict:
@@ -54,6 +95,16 @@ def from_env(instance_path: str) -> dict:
         # INFO: starts, reloads, warnings, errors; DEBUG adds a line for every step (the events
         # table already records each one).
         "LOG_LEVEL": _log_level(env.get("LOG_LEVEL")),
+        # A spoken menu choice Twilio is less sure of than this (its Confidence, 0 to 1) is asked
+        # about first ("Did you mean treatment?"); 0: never. Red flags are acted on at any confidence.
+        "SPEECH_CONFIRM_BELOW": _fraction(env, "SPEECH_CONFIRM_BELOW", 0.5),
+        # Opt-outs that arrive while the database is down wait in this file (a disk that outlives
+        # a restart); empty: instance/pending-optouts.jsonl.
+        "OPTOUT_SPOOL": env.get("OPTOUT_SPOOL", "").strip(),
+        "SMS_COUNTRIES": _countries(env.get("SMS_COUNTRIES")),  # where the line may send texts
+        "MAX_BOOKINGS_PER_NUMBER": _count(env, "MAX_BOOKINGS_PER_NUMBER", 1),  # upcoming; 0: no limit
+        "TEXTS_PER_CALL": _count(env, "TEXTS_PER_CALL", 3),  # "text me this" and the like; 0: no limit
+        "TEXTS_PER_NUMBER_PER_DAY": _count(env, "TEXTS_PER_NUMBER_PER_DAY", 5),  # the same, in 24 hours
     }
 
 
@@ -64,6 +115,8 @@ class ConfigError(RuntimeError):
 def check(config: dict) -> list[str]:
     """Refuse settings that would be unsafe in production; return warnings for development."""
     warnings = []
+    if config["IVR_ENV"] not in ENVIRONMENTS:
+        raise ConfigError(f"IVR_ENV={config['IVR_ENV']!r} is not known: use {', '.join(ENVIRONMENTS)}")
     production = config["IVR_ENV"] == "production"
     if not config["VERIFY_SIGNATURES"]:
         if production:
@@ -73,8 +126,31 @@ def check(config: dict) -> list[str]:
         if production:
             raise ConfigError("TWILIO_AUTH_TOKEN is required in production to check Twilio's signatures")
         warnings.append("TWILIO_AUTH_TOKEN is not set: every webhook request will be refused (403)")
-    if production and not config["SECRET_KEY"]:
-        raise ConfigError("SECRET_KEY is required in production (it keys the phone-number hashes)")
+    if production:
+        _check_production_secret(config["SECRET_KEY"])
+        _check_public_base_url(config["PUBLIC_BASE_URL"])
     if not config["TRANSFER_NUMBER"]:
         warnings.append("TRANSFER_NUMBER is not set: callers asking for a person get the clinic number instead")
     return warnings
+
+
+def _check_production_secret(secret: str) -> None:
+    if not secret:
+        raise ConfigError("SECRET_KEY is required in production (it keys the phone-number hashes)")
+    if secret in KNOWN_SECRETS:
+        raise ConfigError("SECRET_KEY is a published value: in production set a random one, e.g. "
+                          "python -c 'import secrets; print(secrets.token_hex(32))'")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"SECRET_KEY is {len(secret)} characters: in production use at least {MIN_SECRET_LENGTH} "
+                          "random ones, e.g. python -c 'import secrets; print(secrets.token_hex(32))'")
+
+
+def _check_public_base_url(base: str) -> None:
+    """Without it the URL a signature is checked against comes from the request's Host header,
+    so a request Twilio signed for another deployment on the same account would be accepted."""
+    if not base:
+        raise ConfigError("PUBLIC_BASE_URL is required in production: the https URL Twilio calls, "
+                          "e.g. https://ivr.clinic.example")
+    parts = urlsplit(base)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_BASE_URL={base!r} is not a base URL: write e.g. https://ivr.clinic.example")

@@ -1,17 +1,23 @@
 """What happened on the line between two moments, from the events table: calls and texts, where
 people went, where the line failed to understand them, emergency guidance, transfers, bookings,
-opt-outs and where conversations ended. SQLAlchemy Core only (SQLite and PostgreSQL alike)."""
+opt-outs and where conversations ended; and from the outbox, the texts the line did not send
+(opted out, a country not allowed, over a limit). SQLAlchemy Core only (SQLite and PostgreSQL
+alike)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 
 from .engine.outcomes import EMERGENCY, GREETING_CHANNEL, GREETING_EVENT, GREETING_NODE
 from .storage.db import Database
-from .storage.tables import events
+from .storage.tables import events, outbox
+from .storage.text_rules import REASONS
+
+OPTED_OUT = "opted out"
+NOT_SENT = (OPTED_OUT, *REASONS)  # why a text was not sent, as the report lists them
 
 CHANNELS = ("voice", "sms")
 
@@ -62,6 +68,7 @@ class Report:
     bookings: int
     opt_outs: int  # numbers that texted STOP
     ended: list[NodeFigures]  # conversations whose last step left them at each node
+    texts_not_sent: dict[str, int] = field(default_factory=dict)  # by reason (NOT_SENT): texts the line held back
 
     @property
     def conversations(self) -> int:
@@ -96,7 +103,21 @@ def build_report(db: Database, since: datetime, until: datetime, transfer_nodes:
             opt_outs=conversations(events.c.event == "opt_out"),
             ended=_by_node(conn, steps, steps.c.id.in_(
                 select(func.max(events.c.id)).where(in_range).group_by(events.c.channel, events.c.conversation))),
+            texts_not_sent=_not_sent(conn, since, until),
         )
+
+
+def _not_sent(conn, since: datetime, until: datetime) -> dict[str, int]:
+    """Texts written in the range that were never sent: blocked (opted out) or refused (why)."""
+    rows = conn.execute(select(outbox.c.last_error, func.count())
+                        .where(outbox.c.created_at >= since, outbox.c.created_at < until,
+                               outbox.c.status.in_(("blocked", "refused")))
+                        .group_by(outbox.c.last_error)).all()
+    counts = dict.fromkeys(NOT_SENT, 0)
+    for reason, count in rows:
+        if reason in counts:
+            counts[reason] += count
+    return counts
 
 
 def _greeting():

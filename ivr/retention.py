@@ -1,8 +1,8 @@
 """The clinic's retention policy: delete conversation state older than a number of days.
 
 Goes: text conversations past their expiry or untouched for longer, calls' booking drafts past
-their expiry, recorded steps (events), finished texts (sent, failed, or blocked because the
-number opted out: each holds a number and words), rate-limit rows. Stays: slots, bookings,
+their expiry, recorded steps (events), finished texts (sent, failed, blocked because the
+number opted out, or refused: each holds a number and words), rate-limit rows. Stays: slots, bookings,
 call-back requests, opt-outs and texts still waiting to be sent (pending, sending)."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .storage.call_drafts import CallDrafts
 from .storage.db import Database
 from .storage.tables import events, outbox, sms_rate, sms_sessions
 
-FINISHED_TEXTS = ("sent", "failed", "blocked")
+FINISHED_TEXTS = ("sent", "failed", "blocked", "refused")
 KEPT = ("slots", "bookings", "callbacks", "sms_optouts", "outbox rows still to be sent")
 
 

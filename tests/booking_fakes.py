@@ -5,10 +5,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from ivr.booking.dialog import PAGE_SIZE
+from ivr.booking.dialog import PAGE_SIZE, AtBookingLimit
 from ivr.engine.dialogs import Unavailable
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)  # Tuesday 9:00 in New York
+
+
+class Clock:
+    """An app's CLOCK that a test moves on (never sleeps for)."""
+
+    def __init__(self, now: datetime = NOW):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,10 @@ class FakeDesk:
     callbacks: list = field(default_factory=list)
     zone: object = ZoneInfo("America/New_York")
     offers_callback: bool = True
+    caller_trust: str = "owner"  # booking/dialog.py: owner, verified, unverified or failed
+    confirmation_texted: bool = True
+    limit: int = 0  # upcoming bookings allowed (0: no limit)
+    checks: list = field(default_factory=list)  # bookings whose number was texted a cancel check
 
     def _check(self):
         if self.down:
@@ -49,8 +63,14 @@ class FakeDesk:
         self._check()
         return next((s for s in self.slots if s.id == slot_id and s.id not in self.booked), None)
 
+    def at_booking_limit(self):
+        self._check()
+        return bool(self.limit) and len(self.booked) >= self.limit
+
     def book(self, slot_id, name):
         self._check()
+        if self.at_booking_limit():
+            raise AtBookingLimit()
         if slot_id in self.booked:
             return None
         self.booked[slot_id] = FakeBooking(100 + slot_id, self.open_slot(slot_id), name)
@@ -79,6 +99,10 @@ class FakeDesk:
         self._check()
         self.callbacks.append((name, number))
 
+    def send_cancel_check(self, booking):
+        self.checks.append(booking)
+        return True
+
     def send_page(self, node_id, lang):
         self.sent.append((node_id, lang))
-        return True
+        return "text_sent"

@@ -171,3 +171,51 @@ def test_spanish_booking(flow):
     desk = FakeDesk()
     result = walk(flow, desk, ["cita", "segundo", "sí", "Ana López", "sí"], state=State("main", "es"))
     assert result.event == "booked" and desk.booked[2].name == "Ana López"
+
+
+# ---- cancelling takes more than a caller ID (the desk says how far it is trusted) -------------
+
+def booked_desk(trust: str) -> FakeDesk:
+    desk = FakeDesk(caller_trust=trust)
+    desk.book(1, "Jane Doe")
+    return desk
+
+
+def test_a_verified_caller_says_the_name_then_hears_the_time(flow):
+    desk = booked_desk(dialog.VERIFIED)
+    asked = walk(flow, desk, ["cancel my appointment"])
+    assert asked.state.stage == dialog.CANCEL_NAME and asked.view.booking is None
+    heard = walk(flow, desk, ["jane doe"], state=asked.state)
+    assert heard.event == "cancel_verified" and heard.state.stage == dialog.CANCEL and heard.view.booking.id == 101
+    assert walk(flow, desk, ["yes"], state=heard.state).event == "cancelled" and not desk.booked
+
+
+def test_a_verified_caller_has_two_tries_at_the_name(flow):
+    desk = booked_desk(dialog.VERIFIED)
+    asked = walk(flow, desk, ["cancel my appointment"])
+    again = walk(flow, desk, ["john smith"], state=asked.state)
+    assert again.notices == ("cancel_name_again",) and again.state.stage == dialog.CANCEL_NAME
+    done = walk(flow, desk, ["john smith"], state=again.state)
+    assert done.notices == ("cancel_not_found",) and done.state.node == flow.line.start and desk.booked
+
+
+def test_an_unverified_caller_gets_the_same_answer_and_only_a_match_texts_the_owner(flow):
+    desk = booked_desk(dialog.UNVERIFIED)
+    asked = walk(flow, desk, ["cancel my appointment"])
+    wrong = walk(flow, desk, ["john smith"], state=asked.state)
+    right = walk(flow, desk, ["jane doe"], state=asked.state)
+    assert wrong.notices == right.notices == ("cancel_check_sent",) and wrong.view == right.view
+    assert [b.id for b in desk.checks] == [101] and desk.booked  # texted once; still booked
+
+
+def test_a_failed_verification_may_neither_book_nor_cancel(flow):
+    desk = booked_desk(dialog.FAILED)
+    assert walk(flow, desk, ["cancel my appointment"]).notices == ("call_not_verified",)
+    assert walk(flow, desk, ["5"]).notices == ("call_not_verified",)
+
+
+def test_a_number_at_its_booking_limit_is_told_before_choosing_a_time(flow):
+    desk = booked_desk(dialog.OWNER)
+    desk.limit = 1
+    result = walk(flow, desk, ["5"])
+    assert result.notices == ("book_limit",) and result.state.node == flow.line.start and not result.view.offered

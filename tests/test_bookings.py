@@ -3,7 +3,6 @@ callbacks, CSV import, and no slot ever booked twice however many callers confir
 from __future__ import annotations
 
 import io
-import threading
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ from ivr.storage.slots import Slot
 from ivr.storage.tables import bookings, slots
 
 from stores import appointments
+from stores import run_together as race
 
 SECRET = "test-secret"
 NOW = datetime(2030, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -47,30 +47,8 @@ def booking_rows(db: Database, slot_id: int) -> list:
 
 
 def run_together(db_url: str, jobs: list) -> list:
-    """Each job(store) in its own thread with its own database connection, all let go at once
-    by a barrier; returns what each returned or raised."""
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def run(index: int) -> None:
-        own = Database(db_url)  # its own engine and connection, as another worker would have
-        try:
-            with own.engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1")  # connected before the start, not during the race
-            barrier.wait(timeout=60)
-            results[index] = jobs[index](appointments(own, SECRET))
-        except Exception as error:  # noqa: BLE001 - reported to the test as the job's result
-            results[index] = error
-        finally:
-            own.dispose()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
+    """Each job(store) raced from its own connection (stores.run_together)."""
+    return race(db_url, jobs, lambda own: appointments(own, SECRET))
 
 
 # ---- the key guarantee ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 from test_flow_loader import broken_flows
 from test_lint import where
+from test_voice import said_option
 
 from ivr.app import create_app
 from ivr.cli import main
@@ -25,8 +26,9 @@ SUMMARY = re.compile(r"^(\S+): (\d+) errors?, (\d+) warnings? in (\d+) files? \(
 def test_validate_passes_the_shipped_flows_even_when_strict():
     result = run("validate", "--strict", str(FLOWS))
     assert result.exit_code == 0, result.output
-    (line,) = result.output.splitlines()
+    *times, line = result.output.splitlines()
     assert SUMMARY.match(line).group(2, 3, 5) == ("0", "0", "")
+    assert times[0].startswith("Seconds to the answer on a first call")  # and the seconds (test_time_to_answer)
 
 
 def test_validate_prints_each_error_at_its_line_with_a_hint_and_fails(tmp_path):
@@ -53,18 +55,17 @@ def test_warnings_fail_validate_only_when_strict(tmp_path):
     assert strict.output.splitlines()[-1].endswith(" (--strict: warnings fail)")
 
 
-def test_call_runs_a_script_of_keys_words_and_silence(tmp_path):
+def test_call_runs_a_script_of_keys_words_and_silence(tmp_path, flow):
     inputs = tmp_path / "inputs.txt"
     inputs.write_text("# choose English, then treatment by voice, then wait\n1\nsay treatment please\n\n")
     result = run("call", "--flows", str(FLOWS), "--script", str(inputs))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith(f"Calling the line ({FLOWS}, version ")
-    assert lines[1] == ("  line: If you have lost control of your bladder or bowels, or have severe weakness, "
-                        "hang up and call 9 1 1.")
+    assert lines[1] == "  line: " + flow.phrase("call_emergency", "en")
     said = lines[lines.index("you> say treatment please") + 1:]
-    assert said[0].startswith("  line: For less severe cases")
-    assert "  line: For physical therapy, press 1, or say therapy." in said
+    assert said[0] == "  line: " + flow.nodes["treatment"].say["en"]
+    assert "  line: " + said_option(flow, "treatment", "1") in said
     after_silence = lines[lines.index("you> ") + 1:]
     assert after_silence[:2] == ["  line: Sorry, I did not hear anything.",
                                  "  line: You can press a number on your phone, or say a few words. Here are the "
@@ -72,12 +73,12 @@ def test_call_runs_a_script_of_keys_words_and_silence(tmp_path):
     assert lines[-1] == "  (you hung up)"
 
 
-def test_call_in_spanish_answers_the_language_question(tmp_path):
+def test_call_in_spanish_answers_the_language_question(tmp_path, flow):
     result = run("call", "--flows", str(FLOWS), "--lang", "es", input="say tratamiento\n")
     assert result.exit_code == 0, result.output
     assert "you> (press for Español)" in result.output
-    assert "  line: Menú principal." in result.output
-    assert "  line: Para terapia física, oprima 1, o diga terapia." in result.output
+    assert "  line: " + flow.nodes["main"].say["es"] in result.output
+    assert "  line: " + said_option(flow, "treatment", "1", "es") in result.output
 
 
 def test_dial_ends_a_ringing_transfer(monkeypatch):
@@ -97,11 +98,12 @@ def test_a_scripted_input_that_the_call_cannot_take_stops_with_a_message(tmp_pat
             "silence") in result.output
 
 
-def test_text_in_spanish_asks_for_spanish_first_and_shows_each_reply():
+def test_text_in_spanish_asks_for_spanish_first_and_shows_each_reply(flow):
     result = run("text", "--flows", str(FLOWS), "--lang", "es", input="3\n\n1\n")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1] == "you> (text for Español)"
-    assert "        3 Opciones de tratamiento\n" in result.output  # the menu, one line each
+    label = flow.nodes["main"].options[2].label["es"]
+    assert f"        3 {label[:1].upper()}{label[1:]}\n" in result.output  # the menu, one line each
     assert "you> 3\n  line: Para los casos menos graves" in result.output
     assert "you> 1\n  line: La terapia fisica puede incluir" in result.output  # folded to GSM-7 as sent
     assert "you> \n" not in result.output  # an empty line sends nothing
@@ -116,7 +118,7 @@ def replay(conversation, flows, db_folder):
 
 @pytest.mark.parametrize("channel, command, inputs, old, new", [
     ("voice", "call", "1\nsay how do I lower my risk\n*\n9\n\n",
-     "To hear this again, press star.", "To hear it again, press star."),
+     "To repeat, press star.", "To repeat it, press star."),
     ("sms", "text", "hi\ntratamiento\n2\nMENU\nPT\n",
      "en: Reply with a number or a word.", "en: Reply with a number or a topic."),
 ])

@@ -6,7 +6,6 @@ typos, whole sentences.
 import pytest
 
 from ivr.engine.matching import PhraseMatcher
-from ivr.engine.safety import RedFlags, parse_red_flag
 from ivr.engine.step import Input, State, step
 
 
@@ -104,12 +103,3 @@ def test_red_flags_in_spanish(flow, said):
 ])
 def test_everyday_symptoms_are_not_red_flags(flow, said):
     assert lands(flow, said) != flow.line.emergency
-
-
-def test_red_flag_patterns():
-    assert parse_red_flag("bladder/bowel + control") == [["bladder", "bowel"], ["control"]]
-    assert parse_red_flag(" + ") == []
-    flags = RedFlags(["bladder/bowel + control/accident", "paralyzed"])
-    assert flags.found_in("an accident, my bowel")
-    assert flags.found_in("I am paralysed")  # a spelling variant
-    assert not flags.found_in("bowel")

@@ -391,10 +391,10 @@ def test_the_worker_survives_a_failing_round(app, box, sender, twilio, monkeypat
     real_recover = box.recover_stale
     failures = iter([RuntimeError("database went away")])
 
-    def flaky_recover(now, older_than):
+    def flaky_recover(now):
         for error in failures:
             raise error
-        return real_recover(now, older_than)
+        return real_recover(now)
 
     monkeypatch.setattr(box, "recover_stale", flaky_recover)
     row_id = box.enqueue(NUMBER, BODY, "content", T0)

@@ -1,5 +1,6 @@
-"""Publishing an edit by saving it: the flow being served follows the files, a broken edit is
-refused while the last good flow keeps serving, and /healthz says which is which."""
+"""The flow source following a folder of files (a trial's origin, and `make run`'s development
+convenience): a saved edit is served, a broken edit is refused while the last good flow keeps
+serving, and /healthz says which is which. The database as origin: test_serving_versions.py."""
 import logging
 import os
 import shutil
@@ -8,13 +9,14 @@ import threading
 import pytest
 
 from ivr.app import create_app
+from ivr.flow.origins import FolderOrigin
 from ivr.flow.source import CHECK_EVERY, FlowSource
 from ivr.services import current_flow
 
 from conftest import FLOWS, make_config
 
-EMERGENCY = "hang up and call 9 1 1."
-EDITED = "hang up now and call 9 1 1."
+EMERGENCY = "Hang up and call 9 1 1."
+EDITED = "Hang up now and call 9 1 1."
 
 
 class Clock:
@@ -49,7 +51,7 @@ def emergency(flow):
 
 def test_a_saved_edit_is_served_after_the_next_look(flows):
     clock = Clock()
-    source = FlowSource(str(flows), clock)
+    source = FlowSource(FolderOrigin(flows), clock).start()
     first = source.flow
     save(flows / "line.yaml", EMERGENCY, EDITED)
     clock.tick(CHECK_EVERY / 2)
@@ -67,7 +69,7 @@ def errors_logged(caplog):
 def test_a_broken_edit_is_refused_and_the_last_good_flow_keeps_serving(flows, caplog):
     caplog.set_level(logging.INFO, logger="ivr.flow")
     clock = Clock()
-    source = FlowSource(str(flows), clock)
+    source = FlowSource(FolderOrigin(flows), clock).start()
     save(flows / "line.yaml", EMERGENCY, EDITED)
     clock.tick()
     good = source.flow
@@ -95,7 +97,7 @@ def test_a_broken_edit_is_refused_and_the_last_good_flow_keeps_serving(flows, ca
 
 def test_saving_without_a_change_keeps_the_same_flow(flows):
     clock = Clock()
-    source = FlowSource(str(flows), clock)
+    source = FlowSource(FolderOrigin(flows), clock).start()
     first = source.flow
     save(flows / "line.yaml", EMERGENCY, EMERGENCY)
     clock.tick()
@@ -104,7 +106,7 @@ def test_saving_without_a_change_keeps_the_same_flow(flows):
 
 def test_a_request_keeps_the_flow_it_started_with(flows):
     clock = Clock()
-    source = FlowSource(str(flows), clock)
+    source = FlowSource(FolderOrigin(flows), clock).start()
     pinned = source.pin()
     save(flows / "line.yaml", EMERGENCY, EDITED)
     clock.tick()
@@ -115,16 +117,16 @@ def test_a_request_keeps_the_flow_it_started_with(flows):
 
 def test_requests_are_not_held_up_while_another_thread_reloads(flows, monkeypatch):
     clock = Clock()
-    source = FlowSource(str(flows), clock)
+    source = FlowSource(FolderOrigin(flows), clock).start()
     first = source.flow
     reading, release = threading.Event(), threading.Event()
     from ivr.flow import source as source_module
     real_check = source_module.check_files
 
-    def slow_check(path):
+    def slow_check(*args):
         reading.set()
         release.wait(5)
-        return real_check(path)
+        return real_check(*args)
 
     monkeypatch.setattr(source_module, "check_files", slow_check)
     save(flows / "line.yaml", EMERGENCY, EDITED)
@@ -141,7 +143,7 @@ def test_requests_are_not_held_up_while_another_thread_reloads(flows, monkeypatc
 
 def test_a_folder_that_is_gone_is_refused_not_a_crash(flows):
     clock = Clock()
-    source = FlowSource(str(flows), clock)
+    source = FlowSource(FolderOrigin(flows), clock).start()
     first = source.flow
     shutil.rmtree(flows)
     clock.tick()
@@ -150,8 +152,10 @@ def test_a_folder_that_is_gone_is_refused_not_a_crash(flows):
 
 
 def app_with_clock(tmp_path, flows):
+    """In development (`make run`) an edit of the folder is published as a new version by `files`."""
     clock = Clock()
-    app = create_app(make_config(tmp_path, FLOWS_DIR=str(flows), MONOTONIC_CLOCK=clock))
+    app = create_app(make_config(tmp_path, FLOWS_DIR=str(flows), MONOTONIC_CLOCK=clock, FLOW_LOOK_WAIT=30,
+                                 IVR_ENV="development"))
     return app, clock
 
 
@@ -160,8 +164,10 @@ def test_healthz_reports_the_version_serving_and_the_last_refused_edit(tmp_path,
     source = app.extensions["ivr"].flows
     client = app.test_client()
     healthy = client.get("/healthz").get_json()
+    live = app.extensions["ivr"].versions.live()
     assert healthy == {"status": "ok", "worker": os.getpid(), "rejected": None, "database": "ok",
-                       "flow": {"version": source.flow.version, "loaded_at": source.loaded_at,
+                       "flow": {"number": 1, "published_at": live.published_at.isoformat(timespec="seconds"),
+                                "version": source.flow.version, "loaded_at": source.loaded_at,
                                 "files": sorted(p.name for p in flows.glob("*.yaml"))}}
 
     save(flows / "main.yaml", "goto: treatment\n", "goto: treatmnt\n")

@@ -133,17 +133,21 @@ def test_development_without_auth_token_warns_and_refuses_everything(tmp_path, c
         assert post(client, path, PARAMS[path], sign(LOCAL + path, PARAMS[path], token="")).status_code == 403
 
 
+# What production needs besides the signature check: a random SECRET_KEY and the public URL.
+SAFE_PRODUCTION = {"SECRET_KEY": "0f1e2d3c4b5a69788796a5b4c3d2e1f0aa55aa55", "PUBLIC_BASE_URL": LOCAL}
+
+
 @pytest.mark.parametrize("overrides, complaint", [
     ({"VERIFY_SIGNATURES": False}, "TWILIO_VERIFY_SIGNATURES"),
     ({"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN"),
 ])
 def test_production_refuses_to_start_without_signature_checks(tmp_path, overrides, complaint):
     with pytest.raises(ConfigError, match=complaint):
-        create_app(make_config(tmp_path, IVR_ENV="production", **overrides))
+        create_app(make_config(tmp_path, IVR_ENV="production", **{**SAFE_PRODUCTION, **overrides}))
 
 
 def test_production_with_token_and_checks_starts_and_checks_signatures(tmp_path):
-    client = create_app(make_config(tmp_path, IVR_ENV="production")).test_client()
+    client = create_app(make_config(tmp_path, IVR_ENV="production", **SAFE_PRODUCTION)).test_client()
     for path in WEBHOOKS:
         assert post(client, path, PARAMS[path], None).status_code == 403
         assert_twiml(post(client, path, PARAMS[path], sign(LOCAL + path, PARAMS[path])))
@@ -225,3 +229,41 @@ def test_shared_key_secrets_are_read_from_the_environment(monkeypatch, tmp_path)
     assert from_env(str(tmp_path))["TWILIO_SHARED_KEY_SECRETS"] == [OLD_SHARED, SHARED]
     monkeypatch.delenv("TWILIO_SHARED_KEY_SECRET")
     assert from_env(str(tmp_path))["TWILIO_SHARED_KEY_SECRETS"] == []
+
+
+# ---- held up under review: keep it so -------------------------------------------------------
+
+def webhook_paths(app) -> list[str]:
+    """Every path the webhook blueprints answer (a new one is covered without editing this)."""
+    return sorted({rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.split(".")[0] in ("voice", "sms")})
+
+
+def test_every_webhook_path_refuses_unsigned_and_wrongly_signed_requests(app, client):
+    paths = webhook_paths(app)
+    assert {"/voice", "/voice/step", "/voice/node", "/voice/dial-done", "/sms"} <= set(paths)
+    for path in paths:
+        params = PARAMS["/sms" if path.startswith("/sms") else "/voice"]
+        url = path + "?node=main&lang=en&miss=0"
+        assert post(client, url, params, None).status_code == 403, path
+        assert post(client, url, params, sign(LOCAL + url, params, token="guessed")).status_code == 403, path
+        assert post(client, url, params, sign(LOCAL + url, params)).status_code == 200, path
+
+
+@pytest.mark.parametrize("field, value", [("CallSid", "CA" + "2" * 32), ("From", "+15025550177"),
+                                          ("StirVerstat", "TN-Validation-Passed-A")])
+def test_a_replayed_call_request_with_another_field_is_refused(client, field, value):
+    params = PARAMS["/voice"]
+    signature = sign(LOCAL + "/voice", params)
+    assert_twiml(post(client, "/voice", params, signature))  # the replay as captured is Twilio's own
+    assert post(client, "/voice", {**params, field: value}, signature).status_code == 403
+
+
+def test_stop_blocks_every_kind_of_text_the_line_sends(app, texter):
+    from ivr.messaging.texts import queue_text
+    from ivr.services.notices import CANCEL_CHECK, CANCELLATION, CONFIRMATION
+
+    texter.send("STOP")
+    with app.app_context():
+        kinds = [CONFIRMATION, CANCELLATION, CANCEL_CHECK, "content"]
+        assert [queue_text(texter.number, "a text", kind).status for kind in kinds] == ["blocked"] * len(kinds)
+    assert app.extensions["ivr"].outbox.depth() == 0

@@ -124,6 +124,29 @@ def test_slots_import_adds_good_rows_and_names_each_bad_one(app, store, tmp_path
     assert "does not exist" in ivr(app, "slots", "import", str(tmp_path / "nope.csv"), ok=False).output
 
 
+@pytest.mark.parametrize("text, lines", [
+    ("\ndate,time,minutes,label\n2030-12-02,09:00,30,Dr. Doss\n2030-12-02,9:75,30,Dr. Doss\n", (4,)),
+    ("\n\n  \n2030-12-02,09:00,30,Dr. Doss\n,,\n2030-12-02,9:75\n", (6,)),
+    ("\ufeff\r\n2030-12-02,09:00,30,Dr. Doss\r\nsomething else\r\n", (3,)),
+])
+def test_slots_import_of_a_file_starting_with_blank_lines_names_each_bad_row_by_its_line(app, store, tmp_path,
+                                                                                        text, lines):
+    """A review found a CSV whose first line is blank crashed `ivr slots import` with a traceback."""
+    path = tmp_path / "blank-first.csv"
+    path.write_text(text, encoding="utf-8")
+    result = ivr(app, "slots", "import", str(path), ok=False)  # no traceback: ivr() checks
+    assert "Added 1 slot" in result.stdout
+    named = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:")]
+    assert [int(line.split(":")[1]) for line in named] == list(lines)  # file:line, the line as in the file
+    assert len(store.slots.list_slots(NOW)) == 1
+
+
+def test_slots_import_of_a_file_of_blank_lines_adds_nothing_and_says_so(app, store, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("\n\n\n", encoding="utf-8")
+    assert "Added 0 slots." in ivr(app, "slots", "import", str(path)).stdout
+
+
 def test_bookings_list_masks_the_number_and_cancel_frees_the_slot(app, store):
     now = NOW
     slot = store.slots.add_slots(now + timedelta(days=3), timedelta(minutes=30), 1, label="Dr. Doss", now=now)[0]

@@ -1,6 +1,7 @@
 """One number flooding the SMS line is slowed: one short notice, then quiet until its window ends.
-Nobody else is slowed, opt-out and help always get through, and the count lives in the database,
-so it holds across workers and servers."""
+Nobody else is slowed; every text counts, STOP, START and HELP too: an opt-out is always
+recorded, but replies are throttled like everything else. The count lives in the database, so
+it holds across workers and servers."""
 from __future__ import annotations
 
 import threading
@@ -16,6 +17,7 @@ from ivr.privacy import phone_hash
 from ivr.render.gsm import to_gsm7
 from ivr.simulate.phone import Signer, Texter
 from ivr.storage.rate_limit import ANSWER, NOTICE, QUIET, RateLimiter
+from ivr.storage.sms_store import SmsStore
 from ivr.storage.tables import sms_optouts, sms_sessions
 
 from booking_fakes import NOW
@@ -126,25 +128,45 @@ def test_throttled_texts_do_not_move_the_texter(app, clock):
     assert is_normal(flooder.send("0")) and place() != before  # answered again, and moved
 
 
-def test_stop_during_a_flood_opts_out_and_start_opts_back_in(app, clock):
-    flooder = texter(app)
-    flood(flooder, LIMIT + 3)
-    assert flooder.send("STOP") == to_gsm7(FLOW.phrase("sms_stopped", "en", name=FLOW.name("en")))
+def opted_out(app) -> bool:
     with app.extensions["ivr"].db.begin() as conn:
         (row,) = conn.execute(select(sms_optouts)).all()
-    assert row.opted_out
+    return row.opted_out
+
+
+def test_stop_during_a_flood_is_recorded_without_a_reply_and_start_waits_for_the_window(app, clock):
+    flooder = texter(app)
+    flood(flooder, LIMIT + 3)
+    assert flooder.send("STOP") is None  # recorded; no reply to a number texting too fast
+    assert opted_out(app)
     assert flooder.send("symptoms") is None
+    assert flooder.send("START") is None and opted_out(app)  # an opt-in over the limit waits
     clock.now += timedelta(hours=1)
     assert flooder.send("symptoms") is None  # the opt-out holds after the window too
-    flood(flooder, LIMIT + 3, "unsubscribe")  # a flood of opt-outs: each one recorded, none refused
-    assert flooder.send("START")  # opting back in is never throttled
+    assert flooder.send("START") == to_gsm7(FLOW.phrase("sms_started", "en"))  # a new window: it counts
+    assert not opted_out(app)
     assert is_normal(flooder.send("menu"))
 
 
-def test_help_is_answered_even_while_throttled(app):
+def test_help_is_throttled_like_any_text(app):
     flooder = texter(app)
-    flood(flooder, LIMIT + 2)
-    assert "STOP" in flooder.send("HELP")
+    flood(flooder, LIMIT)
+    assert flooder.send("HELP") == SLOW_DOWN["en"]  # the one notice
+    assert flooder.send("HELP") is None
+    assert flooder.send("info") is None
+
+
+def test_stop_and_start_alternated_get_few_replies_and_few_writes(app, monkeypatch):
+    """40 STOPs and 40 STARTs from one number: the first few are answered and written, then the
+    number is quiet and stays opted out, and nothing more is written."""
+    writes = []
+    real_write = SmsStore._write_opt_out
+    monkeypatch.setattr(SmsStore, "_write_opt_out", lambda self, *args: (writes.append(args), real_write(self, *args)))
+    flooder = texter(app)
+    replies = [flooder.send(word) for _ in range(40) for word in ("STOP", "START")]
+    assert sum(reply is not None for reply in replies) <= LIMIT + 1  # the limit, and the one notice
+    assert len(writes) <= LIMIT
+    assert opted_out(app)  # the last word that counted was a STOP
 
 
 def test_the_count_is_shared_by_every_worker(tmp_path, clock):

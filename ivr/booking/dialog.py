@@ -4,6 +4,14 @@ By voice: choose a time -> confirm it -> say a name -> hear it read back -> book
 By text:  choose a time -> give a name -> YES -> booked.
 A caller who asks for a person outside office hours may leave a call-back request instead.
 
+Cancelling (and hearing the time of) a booking takes more than a caller ID, which is easy to
+fake. A texter is the number's owner: every reply goes to that number. A caller must first say
+the name the booking was made under; then, if the carrier verified the caller ID (STIR/SHAKEN
+attestation A), they hear the time and may cancel; if it is not verified, the booking's number
+is texted and its owner cancels by replying YES. A call whose verification failed may neither
+book nor cancel: it is offered a person. How far the caller ID is trusted is the desk's
+`caller_trust`.
+
 Everything the dialog needs from the clinic goes through a Desk (the port below; the clinic's
 own is services/desk.py): the open times, the atomic booking, the caller's next appointment,
 office hours. Tests use an in-memory desk. The engine reaches these dialogs through its
@@ -22,30 +30,46 @@ from ..engine.state import Input, Result, State, View
 from ..flow.flow import Flow
 from ..words import tokens
 from . import timefmt
+from .names import same_name
 
 CHOOSE, CONFIRM, NAME, READBACK, CANCEL = "choose", "confirm", "name", "readback", "cancel"
+CANCEL_NAME = "cancel_name"  # a caller says the booking's name before hearing it or cancelling
 CB_OFFER, CB_NAME, CB_NUMBER, CB_DIGITS = "cb_offer", "cb_name", "cb_number", "cb_digits"
-BOOKING_STAGES = {CHOOSE, CONFIRM, NAME, READBACK, CANCEL}
+BOOKING_STAGES = {CHOOSE, CONFIRM, NAME, READBACK, CANCEL, CANCEL_NAME}
 CALLBACK_STAGES = {CB_OFFER, CB_NAME, CB_NUMBER, CB_DIGITS}
 PAGE_SIZE = 3
 KEY_YES, KEY_NO, KEY_MORE = "1", "2", "4"
 MAX_NAME = 60
+NAME_TRIES = 2  # names a verified caller may say before the line gives up on cancelling
+# How far the line trusts that the caller is the owner of the number it shows (desk.caller_trust):
+OWNER = "owner"  # a texter: every reply goes to the number itself
+VERIFIED = "verified"  # a call whose caller ID the carrier attested and Twilio verified (A)
+UNVERIFIED = "unverified"  # a call with no attestation, or a partial one (B, C)
+FAILED = "failed"  # a call whose attestation failed verification: the caller ID is likely faked
+
+
+class AtBookingLimit(Exception):
+    """The caller's number already holds as many upcoming bookings as the clinic allows."""
 
 
 class Desk(Protocol):
     zone: object  # the clinic's time zone
     offers_callback: bool  # voice: outside office hours, offer a call-back instead of ringing
+    caller_trust: str  # OWNER, VERIFIED, UNVERIFIED or FAILED (above)
+    confirmation_texted: bool  # after book(): whether a confirmation text is on its way
 
     def open_slots(self, page: int) -> tuple[list, bool]: ...  # slots (id, starts_at), more exist
     def open_slot(self, slot_id: int): ...  # None once booked, removed or past
-    def book(self, slot_id: int, name: str): ...  # the booking, or None when the slot went
+    def at_booking_limit(self) -> bool: ...  # the number holds as many upcoming bookings as allowed
+    def book(self, slot_id: int, name: str): ...  # the booking, None when the slot went; AtBookingLimit
     def next_booking(self): ...
     def cancel(self, booking_id: int) -> bool: ...
+    def send_cancel_check(self, booking) -> bool: ...  # text the booking's number: reply YES to cancel
     def office_open(self) -> bool: ...
     def hours_said(self, lang: str) -> str: ...  # the office hours, in words
     def caller_last4(self) -> str: ...
     def request_callback(self, name: str, number: str | None) -> None: ...
-    def send_page(self, node_id: str, lang: str) -> bool: ...
+    def send_page(self, node_id: str, lang: str) -> str: ...  # text_sent, text_not_sent or text_limit
 
 
 def stage_fits(flow: Flow, state: State) -> bool:
@@ -70,7 +94,24 @@ def _guard(make: Callable[[], Result], flow: Flow, state: State, event: str, not
 def enter_booking(flow: Flow, state: State, desk, event: str, notices: tuple = ()) -> Result:
     if desk is None:
         return Result(state, event, notices)
-    return _guard(lambda: _listing(state, desk, event, notices, page=0), flow, state, event, notices)
+
+    def first_times() -> Result:
+        if desk.caller_trust == FAILED:
+            return _refused(flow, state, notices)
+        if desk.at_booking_limit():
+            return _at_limit(flow, state, notices)
+        return _listing(state, desk, event, notices, page=0)
+
+    return _guard(first_times, flow, state, event, notices)
+
+
+def _refused(flow: Flow, state: State, notices: tuple = ()) -> Result:
+    """A call whose caller ID failed verification: no booking, no cancelling; a person can help."""
+    return Result(State(flow.line.start, state.lang), "not_verified", notices + ("call_not_verified",))
+
+
+def _at_limit(flow: Flow, state: State, notices: tuple = ()) -> Result:
+    return Result(State(flow.line.start, state.lang), "book_limit", notices + ("book_limit",))
 
 
 def _listing(state: State, desk, event: str, notices: tuple, page: int, present: bool = True) -> Result:
@@ -91,6 +132,11 @@ def enter_cancel(flow: Flow, state: State, desk) -> Result | None:
         return None  # nothing to cancel without the calendar: a miss
 
     def find() -> Result:
+        trust = desk.caller_trust
+        if trust == FAILED:
+            return _refused(flow, state)
+        if trust != OWNER:  # a caller: the name first, before anything of the booking is said
+            return Result(State(flow.line.booking, state.lang, stage=CANCEL_NAME), "cancel")
         booking = desk.next_booking()
         if booking is None:
             return Result(State(flow.line.start, state.lang), "no_booking", ("cancel_none",))
@@ -118,6 +164,8 @@ def redisplay(flow: Flow, state: State, desk, event: str, notices: tuple = (), p
             if booking is None or booking.id != state.ref:
                 return Result(State(flow.line.start, state.lang), "no_booking", notices + ("cancel_none",))
             return Result(state, event, notices, present, View(booking=booking))
+        if state.stage == CANCEL_NAME:
+            return Result(state, event, notices, present)
         return Result(state, event, notices, present,
                       View(hours=desk.hours_said(state.lang), last4=desk.caller_last4()))
 
@@ -131,9 +179,9 @@ def stage_step(flow: Flow, state: State, inp: Input, desk, is_command: IsCommand
     if desk is None or inp.kind == "silence" or not inp.value.strip():
         return None
     handler = {CHOOSE: _on_choose, CONFIRM: _on_confirm, NAME: _on_name, READBACK: _on_readback,
-               CANCEL: _on_cancel, CB_OFFER: _on_cb_offer, CB_NAME: _on_name, CB_NUMBER: _on_cb_number,
-               CB_DIGITS: _on_cb_digits}[state.stage]
-    if state.stage in (NAME, CB_NAME, CB_DIGITS) and is_command(state, inp):
+               CANCEL: _on_cancel, CANCEL_NAME: _on_cancel_name, CB_OFFER: _on_cb_offer, CB_NAME: _on_name,
+               CB_NUMBER: _on_cb_number, CB_DIGITS: _on_cb_digits}[state.stage]
+    if state.stage in (NAME, CB_NAME, CB_DIGITS, CANCEL_NAME) and is_command(state, inp):
         return None
     return _guard(lambda: handler(flow, state, inp, desk), flow, state, "booking", ())
 
@@ -223,10 +271,15 @@ def _on_name(flow: Flow, state: State, inp: Input, desk):
 def _on_readback(flow: Flow, state: State, inp: Input, desk):
     answer = _answer(flow, state, inp)
     if _is_yes(answer):
-        booking = desk.book(state.slot, state.name)
+        try:
+            booking = desk.book(state.slot, state.name)
+        except AtBookingLimit:  # another call from this number booked meanwhile
+            return _at_limit(flow, state)
         if booking is None:
             return _listing(state, desk, "taken", ("book_taken",), 0)
-        return Result(State(flow.line.start, state.lang), "booked", ("book_done",), view=View(booking=booking))
+        # Said only when it is true: an opted-out number is sent no confirmation.
+        done = "book_done" if desk.confirmation_texted else "book_done_no_text"
+        return Result(State(flow.line.start, state.lang), "booked", (done,), view=View(booking=booking))
     if _is_no(answer):
         if inp.kind == TEXT:
             return _listing(state, desk, "other_time", (), 0)
@@ -245,6 +298,30 @@ def _on_cancel(flow: Flow, state: State, inp: Input, desk):
     if _is_no(answer):
         return Result(State(flow.line.start, state.lang), "kept", ("cancel_kept",), view=View(booking=booking))
     return None
+
+
+def _on_cancel_name(flow: Flow, state: State, inp: Input, desk):
+    """The name a caller says before cancelling. Whether a booking exists is never told apart
+    from whether the name fits it: a caller faking someone's number learns nothing."""
+    if inp.kind not in (SPEECH, TEXT):
+        return None
+    said = _clean_name(inp.value)
+    if not said:
+        return None
+    booking = desk.next_booking()
+    found = booking is not None and same_name(booking.name, said)
+    start = State(flow.line.start, state.lang)
+    if desk.caller_trust != VERIFIED:
+        # The booking's owner decides, by text; the caller hears the same either way.
+        if found:
+            desk.send_cancel_check(booking)
+        return Result(start, "cancel_check", ("cancel_check_sent",))
+    if found:
+        asking = State(flow.line.booking, state.lang, stage=CANCEL, ref=booking.id)
+        return Result(asking, "cancel_verified", view=View(booking=booking))
+    if state.misses + 1 < NAME_TRIES:
+        return Result(replace(state, misses=state.misses + 1), "no_match", ("cancel_name_again",))
+    return Result(start, "no_booking", ("cancel_not_found",))
 
 
 def _on_cb_offer(flow: Flow, state: State, inp: Input, desk):

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
-from ..messaging.texts import send_text
+from ..messaging.texts import queue_text
 from ..observability.steps import record_text
 from ..privacy import phone_hash, safe_sid, short_id
 from ..render.sms import compose, phrase
@@ -38,7 +38,7 @@ def incoming_message():
 
     def make_desk(lang: str) -> ClinicDesk:
         return ClinicDesk(flow=flow, stores=svc, config=config, caller=form.get("From", ""),
-                          channel="sms", lang=lang, now=now, send_text=send_text, compose_sms=compose)
+                          channel="sms", lang=lang, now=now, send_text=queue_text, compose_sms=compose)
 
     reply, event, state = converse(flow, svc.sms, who, form.get("Body", "")[:MAX_BODY], now, make_desk,
                                    ZoneInfo(config["CLINIC_TIMEZONE"]), svc.limiter)

@@ -1,4 +1,9 @@
-"""One incoming text: opt-out and help first, then the engine, with state in the database."""
+"""One incoming text: opt-out and help first, then the engine, with state in the database.
+
+Every text counts towards the throttle, STOP, START and HELP too: an opt-out is always
+recorded (and kept on disk while the database is down), but no reply of any kind goes to a
+number texting too fast, and an opt-in over the limit waits (the number stays opted out), so
+STOP and START alternated in a flood neither get replies nor keep writing."""
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
@@ -30,20 +35,26 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
     make_desk(lang) gives the clinic desk for booking; without one, booking is an info page.
     limiter slows a number that floods the line; opt-out, opt-in and help always get through."""
     control = control_word(body)
-    if control in ("stop", "start"):
-        return _opt(flow, store, who, control == "stop", now)
-    # HELP always gets through, and is not counted.
-    place, opted_out, verdict = store.arrive(who, now, limiter if control != "help" else None)
+    try:
+        place, opted_out, verdict = store.arrive(who, now, limiter)
+    except SQLAlchemyError:
+        if control != "stop":
+            raise
+        place, opted_out, verdict = None, False, ANSWER  # the opt-out waits in the spool
     state = _state(place)
     lang = state.lang if state else flow.default_language
-    if control == "yes" and opted_out:
-        return _opt(flow, store, who, False, now)
+    if control == "stop":
+        return _opt_out(flow, store, who, state, opted_out, verdict == ANSWER, now)
     if opted_out:
+        if control in ("start", "yes") and verdict == ANSWER:
+            return _opt_in(flow, store, who, state, True, now)
         return Reply(None, "ignored_opted_out", state)
-    if control == "help":
-        return Reply(phrase(flow, "sms_help", lang), "help", state)
     if verdict != ANSWER:  # one short notice, then nothing until the window ends
         return Reply(phrase(flow, "sms_slow_down", lang) if verdict == NOTICE else None, "throttled", state)
+    if control == "start":
+        return _opt_in(flow, store, who, state, False, now)
+    if control == "help":
+        return Reply(phrase(flow, "sms_help", lang), "help", state)
 
     first_contact = state is None
     state = state or start_state(flow, choose_language=False)
@@ -57,17 +68,20 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
     return Reply(compose(flow, result, welcome=welcome, zone=zone), result.event, result.state)
 
 
-def _opt(flow: Flow, store: SmsStore, who: str, opt_out: bool, now: datetime) -> Reply:
-    """Record an opt-out or opt-in (kept on disk if the database is down: never lost)."""
-    try:
-        place, was_out, _ = store.arrive(who, now)  # one read, not counted by the throttle
-        state = _state(place)
-    except SQLAlchemyError:
-        state, was_out = None, False
-    store.set_opted_out(who, opt_out, now)
+def _opt_out(flow: Flow, store: SmsStore, who: str, state: State | None, was_out: bool, reply: bool,
+             now: datetime) -> Reply:
+    """Record an opt-out (kept on disk if the database is down: never lost); written only when it
+    changes something, confirmed once, and not at all to a number texting too fast."""
+    if not was_out:
+        store.set_opted_out(who, True, now)
     lang = state.lang if state else flow.default_language
-    if opt_out:
-        return Reply(None if was_out else phrase(flow, "sms_stopped", lang), "opt_out", state)  # one at most
+    return Reply(phrase(flow, "sms_stopped", lang) if reply and not was_out else None, "opt_out", state)
+
+
+def _opt_in(flow: Flow, store: SmsStore, who: str, state: State | None, was_out: bool, now: datetime) -> Reply:
+    if was_out:
+        store.set_opted_out(who, False, now)
+    lang = state.lang if state else flow.default_language
     return Reply(phrase(flow, "sms_started", lang), "opt_in", state)
 
 

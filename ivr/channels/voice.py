@@ -6,10 +6,9 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from ..booking.dialog import CB_DIGITS, CB_NAME, CB_NUMBER, DIALOGS, NAME, READBACK
+from ..booking.dialog import CANCEL, CANCEL_NAME, CB_DIGITS, CB_NAME, CB_NUMBER, DIALOGS, NAME, READBACK
 from ..engine.step import (
     Input,
     Result,
@@ -20,13 +19,15 @@ from ..engine.step import (
     start_state,
     step,
 )
-from ..messaging.texts import send_text
+from ..messaging.texts import queue_text
 from ..observability.steps import record_call
 from ..privacy import keyed_hash, safe_sid
 from ..render import voice as voice_twiml
 from ..render.sms import compose
 from ..services import current_flow, current_time, services
 from ..services.desk import ClinicDesk
+from .call_record import CANCEL_OK, CallRecord
+from .call_record import NAME as DRAFT_NAME
 from .twilio_auth import require_twilio_signature
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -54,52 +55,58 @@ def _int(args, name: str) -> int:
     return _number(args.get(name, "")) or 0
 
 
-def _call_key(form, config) -> str:
-    return keyed_hash(form.get("CallSid", ""), config["SECRET_KEY"])
-
-
-def _state(call_key: str, now) -> State:
+def _state(record: CallRecord) -> State:
     """Where the call is, from the URL Twilio was given; the caller's name from the database."""
     args = request.args
     offered = tuple(n for n in map(_number, args.get("offered", "").split("-")) if n is not None)
     state = State(args.get("node", ""), args.get("lang", ""), _int(args, "miss"), args.get("stage", ""),
-                  _int(args, "slot"), _int(args, "page"), offered, _int(args, "ref"))
+                  _int(args, "slot"), _int(args, "page"), offered, _int(args, "ref"), confirm=args.get("confirm", ""))
     if state.stage in NAMED_STAGES:
-        try:
-            draft = services().drafts.load(call_key, now) or {}
-        except SQLAlchemyError:  # the desk will say booking is unavailable
-            draft = {}
-        name = draft.get("name") if isinstance(draft.get("name"), str) else ""
+        name = record.name
         state = replace(state, name=name) if name else replace(state, stage=NAMED_STAGES[state.stage])
+    elif state.stage == CANCEL and not record.proved(state.ref):
+        state = replace(state, stage=CANCEL_NAME, ref=0)  # this call never proved the booking is theirs
     return state
 
 
-def _input(form) -> Input:
+def _input(form, confirm_below: float) -> Input:
     digits = form.get("Digits", "").strip()
     speech = form.get("SpeechResult", "").strip()
     if digits:
         return Input("key", digits[:MAX_DIGITS])
     if speech:
-        return Input("speech", speech[:MAX_SPEECH])
+        return Input("speech", speech[:MAX_SPEECH], sure=_confidence(form) >= confirm_below)
     return Input("silence")
 
 
-def _desk(flow, form, config, lang: str, now) -> ClinicDesk:
+def _confidence(form) -> float:
+    """Twilio's Confidence for the speech result, 0 to 1; 1 when it sends none (nothing to doubt)."""
+    try:
+        confidence = float(form.get("Confidence", "") or 1.0)
+    except ValueError:
+        return 1.0
+    return confidence if 0 <= confidence <= 1 else 1.0
+
+
+def _record(form, config, now) -> CallRecord:
+    return CallRecord(keyed_hash(form.get("CallSid", ""), config["SECRET_KEY"]), form.get("CallSid", ""), now)
+
+
+def _desk(flow, form, config, lang: str, now, record: CallRecord) -> ClinicDesk:
     return ClinicDesk(flow=flow, stores=services(), config=config, caller=form.get("From", ""),
-                      channel="voice", lang=lang, now=now, send_text=send_text, compose_sms=compose)
+                      channel="voice", lang=lang, now=now, send_text=queue_text, compose_sms=compose,
+                      trust=record.trust, call_hash=record.call_key)
 
 
-def _answer(flow, result: Result, inp: Input, form, config, call_key: str, now) -> Response:
+def _answer(flow, result: Result, inp: Input, form, config, record: CallRecord, now) -> Response:
     if log.isEnabledFor(logging.DEBUG):
         log.debug("call=%s node=%s lang=%s stage=%s event=%s input=%s", safe_sid(form.get("CallSid", "")),
                   result.state.node, result.state.lang, result.state.stage or "-", result.event, inp.kind)
-    record_call(result, inp, call_key, form.get("From", ""), config["SECRET_KEY"], now)  # never raises
-    if result.state.name:
-        try:
-            services().drafts.save(call_key, {"name": result.state.name}, now)
-        except SQLAlchemyError:
-            log.warning("call=%s could not keep the booking name: database unavailable",
-                        safe_sid(form.get("CallSid", "")))
+    record_call(result, inp, record.call_key, form.get("From", ""), config["SECRET_KEY"], now)  # never raises
+    if result.state.name and result.state.name != record.name:
+        record.keep(**{DRAFT_NAME: result.state.name})
+    if result.event == "cancel_verified":  # the caller said the booking's name: they may hear and cancel it
+        record.keep(**{CANCEL_OK: result.state.ref})
     zone = ZoneInfo(config["CLINIC_TIMEZONE"])
     return Response(voice_twiml.document(flow, result, config["TRANSFER_NUMBER"], zone), mimetype="text/xml")
 
@@ -107,27 +114,29 @@ def _answer(flow, result: Result, inp: Input, form, config, call_key: str, now) 
 @bp.post("")
 def incoming_call():
     flow, now, inp, form, config = current_flow(), current_time(), Input("start"), request.form, current_app.config
-    return _answer(flow, step(flow, start_state(flow), inp), inp, form, config, _call_key(form, config), now)
+    record = _record(form, config, now)
+    record.start(form.get("StirVerstat", ""))  # Twilio's caller-ID verification, on this request
+    return _answer(flow, step(flow, start_state(flow), inp), inp, form, config, record, now)
 
 
 @bp.post("/step")
 def gathered():
     flow, now, form, config = current_flow(), current_time(), request.form, current_app.config
-    call_key = _call_key(form, config)
-    inp, state = _input(form), _state(call_key, now)
-    result = step(flow, state, inp, desk=_desk(flow, form, config, state.lang, now), dialogs=DIALOGS)
-    return _answer(flow, result, inp, form, config, call_key, now)
+    record = _record(form, config, now)
+    inp, state = _input(form, config["SPEECH_CONFIRM_BELOW"]), _state(record)
+    result = step(flow, state, inp, desk=_desk(flow, form, config, state.lang, now, record), dialogs=DIALOGS)
+    return _answer(flow, result, inp, form, config, record, now)
 
 
 @bp.post("/node")
 def show_node():
     """Present a node afresh (after a failed transfer, or a redirect)."""
     flow, now, inp, form, config = current_flow(), current_time(), Input("start"), request.form, current_app.config
-    call_key = _call_key(form, config)
-    state = sanitize(flow, _state(call_key, now), DIALOGS)
-    turn = Turn(flow, _desk(flow, form, config, state.lang, now), DIALOGS)
+    record = _record(form, config, now)
+    state = sanitize(flow, _state(record), DIALOGS)
+    turn = Turn(flow, _desk(flow, form, config, state.lang, now, record), DIALOGS)
     result = arrive(turn, state, state.node, "show")
-    return _answer(flow, result, inp, form, config, call_key, now)
+    return _answer(flow, result, inp, form, config, record, now)
 
 
 @bp.post("/dial-done")

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from ..messaging.sender import sender_from_config
 from ..messaging.worker import OutboxWorker
-from ..services import current_time, services
+from ..services import services
 from .output import mask_number
 
 
@@ -37,6 +37,6 @@ def send_due() -> None:
     sender = sender_from_config(current_app.config, box)
     if sender is None:
         raise click.ClickException("set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER to send texts")
-    counts = OutboxWorker(box, sender).run_once(current_time())
+    counts = OutboxWorker(box, sender).run_once()  # on the app's clock, read at each claim
     summary = ", ".join(f"{counts[status]} {status}" for status in ("sent", "retry", "failed", "blocked"))
     click.echo(f"{summary}; {box.depth()} waiting")

@@ -8,9 +8,10 @@ import click
 from flask.cli import with_appcontext
 
 from ..engine.state import LANGUAGE
-from ..reporting import Report, build_report
+from ..reporting import OPTED_OUT, Report, build_report
 from ..retention import KEPT, purge
 from ..services import current_time, services
+from ..storage.text_rules import COUNTRY, PER_CALL, PER_DAY
 from .output import clinic_zone, table
 
 DEFAULT_DAYS = 7
@@ -53,6 +54,10 @@ def show_report(r: Report, first: date, last: date, zone: tzinfo) -> None:
         ["Calls put through to a person", r.transfers],
         ["Appointments booked", r.bookings],
         ["Numbers that opted out (STOP)", r.opt_outs],
+        ["Texts not sent: the number opted out", r.texts_not_sent.get(OPTED_OUT, 0)],
+        ["  to a country not in SMS_COUNTRIES", r.texts_not_sent.get(COUNTRY, 0)],
+        ["  over TEXTS_PER_CALL", r.texts_not_sent.get(PER_CALL, 0)],
+        ["  over TEXTS_PER_NUMBER_PER_DAY", r.texts_not_sent.get(PER_DAY, 0)],
     ], "")
     _section("Where people went (visits to each node)", ["node", "calls", "texts", "total"],
              [[_name(f.node), f.voice, f.sms, f.total] for f in r.visits])

@@ -11,7 +11,9 @@ from datetime import date, datetime, time, timedelta, tzinfo
 import click
 from flask.cli import AppGroup
 
-from ..services import current_time, services
+from ..messaging.texts import queue_text
+from ..services import current_flow, current_time, services
+from ..services.notices import tell_cancelled
 from ..storage.slots import Slot
 from ..storage.times import local_to_utc
 from .output import clinic_zone, count, mask_number, table, when
@@ -177,16 +179,19 @@ def list_bookings(show_all: bool) -> None:
 @bookings.command("cancel")
 @click.argument("booking_id", type=int)
 def cancel_booking(booking_id: int) -> None:
-    """Cancel booking BOOKING_ID; its slot is offered again."""
+    """Cancel booking BOOKING_ID; its slot is offered again, and the booking's number is texted
+    that it was cancelled (unless it opted out of texts)."""
     store, zone = services().bookings, clinic_zone()
     booking = store.booking(booking_id)
     if booking is None:
         raise click.ClickException(f"there is no booking {booking_id} (see `ivr bookings list --all`)")
-    if not store.cancel(booking_id, current_time()):
+    texted = []
+    if not store.cancel(booking_id, current_time(), then=tell_cancelled(current_flow(), zone, queue_text, texted)):
         raise click.ClickException(f"booking {booking_id} is already {booking.status}")
+    told = "texted" if texted and texted[0].sending else "not texted (it gets no texts from the line)"
     click.echo(f"Cancelled booking {booking_id} ({booking.name or 'no name'}, {mask_number(booking.phone)}) "
                f"for {when(booking.slot.starts_at, zone)} {booking.slot.label}".rstrip()
-               + "; the slot is open again.")
+               + f"; the slot is open again; the number was {told}.")
 
 
 # ---- ivr callbacks ---------------------------------------------------------------------------

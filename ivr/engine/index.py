@@ -73,7 +73,7 @@ class FlowIndex:
 
     @cached_property
     def red_flags(self) -> dict[str, RedFlags]:
-        return {lang: RedFlags(patterns) for lang, patterns in self.flow.red_flags.items()}
+        return {lang: RedFlags(words) for lang, words in self.flow.red_flags.items()}
 
     @cached_property
     def digit_words(self) -> dict[str, dict[str, str]]:
@@ -89,8 +89,10 @@ class FlowIndex:
                 for code, language in self.flow.languages.items()}
 
     def spoken_key(self, text: str, lang: str) -> str | None:
-        """'Um, number two please' -> '2'; anything more than a number -> None."""
-        words = [w for w in tokens(text) if w not in self.filler.get(lang, ())]
+        """'Um, number two please' -> '2'; anything more than a number -> None. A word said
+        alone counts even when it is also filler: recognizers write "to" for "two"."""
+        said = tokens(text)
+        words = said if len(said) == 1 else [w for w in said if w not in self.filler.get(lang, ())]
         if len(words) != 1:
             return None
         word = words[0]

@@ -21,12 +21,14 @@ class State:
     offered: tuple[int, ...] = ()  # the slot ids listed, so "1" means what the caller heard
     ref: int = 0  # the booking to cancel
     name: str = ""  # the caller's name while booking (never put in a URL)
+    confirm: str = ""  # a spoken choice heard unsurely, waiting for yes or no ("option:treatment")
 
 
 @dataclass(frozen=True)
 class Input:
     kind: InputKind
     value: str = ""
+    sure: bool = True  # False: the speech recognizer doubted what it heard (the channel judges)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..flow.flow import Flow
+from . import confirming
 from .dialogs import NO_DIALOGS, Dialogs, Unavailable
 from .index import SPEECH, TEXT, index_for
 from .state import LANGUAGE, MAX_MISSES, Input, Result, State
@@ -44,6 +45,8 @@ def sanitize(flow: Flow, state: State, dialogs: Dialogs = NO_DIALOGS) -> State:
     clean = replace(state, node=node, lang=lang, misses=min(max(state.misses, 0), MAX_MISSES))
     if not dialogs.fits(flow, clean):
         clean = State(node, lang, clean.misses)
+    if clean.confirm and (clean.stage or node == LANGUAGE or confirming.pending(flow, clean.confirm) is None):
+        clean = replace(clean, confirm="")
     return clean
 
 
@@ -58,6 +61,13 @@ def step(flow: Flow, state: State, inp: Input, max_misses: int | None = MAX_MISS
         if flagged:
             lang = state.lang if state.lang in flagged or inp.kind == SPEECH else flagged[0]
             return arrive(turn, State(state.node, lang), flow.line.emergency, "emergency")
+    if state.confirm:  # "Did you mean ...?": yes acts on it; no is a miss; anything else, a new answer here
+        target, answer = confirming.pending(flow, state.confirm), confirming.reply(flow, state, inp)
+        state = replace(state, confirm="")
+        if answer == "yes":
+            return _act(turn, state, target)
+        if answer == "no":
+            return miss(turn, state, "no_match")
     if state.stage:
         handled = dialogs.answer(flow, state, inp, desk, lambda st, i: _is_command(flow, st, i))
         if handled is not None:
@@ -67,7 +77,14 @@ def step(flow: Flow, state: State, inp: Input, max_misses: int | None = MAX_MISS
     target, state = _understand_any_language(flow, state, inp)
     if target is None:
         return miss(turn, state, "no_match")
-    kind, value = target
+    if confirming.needed(target, inp, state):
+        return confirming.ask(state, target)
+    return _act(turn, state, target)
+
+
+def _act(turn: Turn, state: State, target: tuple[str, str]) -> Result:
+    """Do what the caller chose: go to an option, change language, or a command."""
+    flow, (kind, value) = turn.flow, target
     if kind == "option":
         return arrive(turn, state, value, "option")
     if kind == "language":
@@ -154,11 +171,10 @@ def _text_me(turn: Turn, state: State) -> Result | None:
     if turn.desk is None or node is None or node.type in NO_TEXT_ME or state.stage:
         return None
     try:
-        sent = turn.desk.send_page(state.node, state.lang)
+        notice = turn.desk.send_page(state.node, state.lang)  # text_sent, text_not_sent or text_limit
     except Unavailable:
-        sent = False
-    return Result(State(state.node, state.lang), "text_me", ("text_sent" if sent else "text_not_sent",),
-                  present=False)
+        notice = "text_not_sent"
+    return Result(State(state.node, state.lang), "text_me", (notice,), present=False)
 
 
 def arrive(turn: Turn, state: State, node: str, event: str, notices: tuple = (),

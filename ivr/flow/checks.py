@@ -10,11 +10,11 @@ import re
 import string
 from typing import Callable, Iterator
 
-from ..control_words import RESERVED
+from ..control_words import control_word
 from ..words import normalize_keyword
 from .phrases import PHRASES
 from .problems import Problem, describe
-from .red_flags import parse_red_flag
+from .red_flags import KINDS
 
 OPTION_KEYS = set("1234567")
 NODE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -161,10 +161,15 @@ def word_lists(merged: dict, add: Add) -> None:
 
 
 def red_flags(merged: dict, add: Add) -> None:
-    for lang, patterns in merged["red_flags"].items():
-        for i, pattern in enumerate(patterns):
-            if not parse_red_flag(pattern):
-                add(("red_flags", lang, i), f"red_flags {lang} item {i + 1}: '{pattern}' has no words")
+    """Every kind of red-flag word has words, and every phrase has letters or digits."""
+    for lang, words in merged["red_flags"].items():
+        for kind in KINDS:
+            phrases = getattr(words, kind)
+            if not phrases:
+                add(("red_flags", lang, kind), f"red_flags {lang} {kind}: no words; each kind needs at least one")
+            for i, phrase in enumerate(phrases):
+                if not normalize_keyword(phrase):
+                    add(("red_flags", lang, kind, i), f"red_flags {lang} {kind} item {i + 1}: '{phrase}' has no words")
 
 
 def digits(merged: dict, add: Add) -> None:
@@ -184,7 +189,7 @@ def keywords(merged: dict, add: Add) -> None:
         if not key:
             add(path, f"{owner}: keyword '{word}' has no letters or digits")
             return
-        if key in RESERVED:
+        if control_word(word) is not None:  # STOP, HELP ... and the phrases that mean them
             add(path, f"{owner}: keyword '{word}' is reserved for opt-out, opt-in or help")
             return
         if (lang, key) in owners and owners[(lang, key)] != owner:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Answers, Commands, Language, LineSettings, Node, Text, Words
+from .model import Answers, Commands, Language, LineSettings, Node, RedFlagWords, Text
 
 
 @dataclass(frozen=True, eq=False)  # compared and cached by identity
@@ -12,12 +12,13 @@ class Flow:
     languages: dict[str, Language]
     commands: Commands
     answers: Answers
-    red_flags: Words
+    red_flags: dict[str, RedFlagWords]  # each language's words for warning signs
     phrases: dict[str, Text]
     nodes: dict[str, Node]
     parents: dict[str, str]  # where "go back" leads from each node
     version: str  # hash of the files' content
     files: tuple[str, ...] = field(default=())
+    number: int | None = None  # the published version it is, when it came from the database
 
     @property
     def default_language(self) -> str:

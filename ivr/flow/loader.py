@@ -5,6 +5,7 @@ import hashlib
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 import yaml
 from pydantic import ValidationError
@@ -15,6 +16,7 @@ from .model import FlowFile
 from .problems import FlowError, Problem, describe
 from .yaml_lines import LineDict, line_of, load_yaml
 
+FILE_SUFFIXES = (".yaml", ".yml")
 SINGLE_SECTIONS = ("line", "languages", "commands", "answers", "red_flags")
 MERGED_SECTIONS = ("phrases", "nodes")
 
@@ -73,22 +75,40 @@ def flow_files(path: str | Path) -> list[Path]:
     path = Path(path)
     if path.is_file():
         return [path]
-    return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in path.iterdir() if p.suffix in FILE_SUFFIXES and p.is_file())
 
 
-def read_files(path: str | Path) -> tuple[dict[str, FlowFile], Sources, list[Problem], str]:
+FlowFiles = Mapping[str, bytes]  # a set of flow files: name (e.g. "main.yaml") -> its bytes
+
+
+def read_folder(path: str | Path) -> tuple[dict[str, bytes], str]:
+    """The flow files at `path` (a folder, or one file) as name -> bytes, and the folder the names
+    are relative to ("" for the current one), for problem reports."""
+    path = Path(path)
+    files = flow_files(path) if path.exists() else []
+    folder = path if path.is_dir() or not path.exists() else path.parent
+    return {f.name: f.read_bytes() for f in files}, "" if str(folder) == "." else str(folder)
+
+
+def content_hash(files: FlowFiles) -> str:
+    """What a set of flow files holds, as a hex digest: the same files give the same hash from
+    any folder or from the database."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name] + b"\0")
+    return digest.hexdigest()
+
+
+def _read(files: FlowFiles, where: str) -> tuple[dict[str, FlowFile], Sources, list[Problem]]:
     """Parse and type-check each file on its own; nothing cross-file yet."""
-    files = flow_files(path) if Path(path).exists() else []
     parsed: dict[str, FlowFile] = {}
     sources = Sources()
     problems: list[Problem] = []
-    digest = hashlib.sha256()
     if not files:
-        problems.append(Problem(str(path), 1, "no flow files (*.yaml) found here"))
-    for file in files:
-        name = str(file)
-        raw = file.read_bytes()
-        digest.update(name.encode() + b"\0" + raw + b"\0")
+        problems.append(Problem(where or "flows", 1, "no flow files (*.yaml) found here"))
+    for bare in sorted(files):
+        name = str(Path(where) / bare) if where else bare
+        raw = files[bare]
         try:
             doc = load_yaml(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
@@ -129,7 +149,7 @@ def read_files(path: str | Path) -> tuple[dict[str, FlowFile], Sources, list[Pro
                     ))
                     continue
                 sources.add((section, key), name, doc)
-    return parsed, sources, problems, digest.hexdigest()[:12]
+    return parsed, sources, problems
 
 
 def parents_of(start: str, nodes: dict) -> dict[str, str]:
@@ -151,18 +171,23 @@ class Checked:
 
     problems: list[Problem]  # errors and warnings, sorted by file and line
     version: str  # hash of the files' content, also for a version that was refused
-    files: tuple[str, ...]
+    files: tuple[str, ...]  # the files read, named as in the problems
     sources: Sources  # the file and line behind any part of the flow
     flow: Flow | None  # None when there is an error
+    found: int = 0  # flow files given, read or not
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def check_files(path: str | Path) -> Checked:
-    """Read and check the flow files: the one path that start-up, reloads and `ivr validate` share."""
-    parsed, sources, problems, version = read_files(path)
+def check_files(path: str | Path | FlowFiles, where: str = "") -> Checked:
+    """Read and check a set of flow files: a folder (or one file) on disk, or name -> bytes (a
+    version or draft from the database, named relative to `where` in problems). The one path
+    that start-up, reloads, publishing and `ivr validate` share."""
+    files, where = (dict(path), where) if isinstance(path, Mapping) else read_folder(path)
+    parsed, sources, problems = _read(files, where)
+    version = content_hash(files)[:12]
     merged: dict = {"phrases": {}, "nodes": {}}
     for file_model in parsed.values():
         for section in SINGLE_SECTIONS:
@@ -173,7 +198,7 @@ def check_files(path: str | Path) -> Checked:
                 merged[section].setdefault(key, value)
     for section in SINGLE_SECTIONS:
         if section not in merged and not problems:
-            problems.append(Problem(str(path), 1, f"section '{section}' is missing from every flow file"))
+            problems.append(Problem(where or "flows", 1, f"section '{section}' is missing from every flow file"))
     if not problems:  # cross-file checks need every file read and every section present
         problems = check_flow(merged, sources)
     flow = None
@@ -190,12 +215,12 @@ def check_files(path: str | Path) -> Checked:
             version=version,
             files=tuple(parsed),
         )
-    return Checked(sorted(problems), version, tuple(parsed), sources, flow)
+    return Checked(sorted(problems), version, tuple(parsed), sources, flow, len(files))
 
 
-def load_flow(path: str | Path) -> Flow:
+def load_flow(path: str | Path | FlowFiles, where: str = "") -> Flow:
     """The flow to serve; raises FlowError with every error when the files cannot be served."""
-    checked = check_files(path)
+    checked = check_files(path, where)
     if checked.flow is None:
         raise FlowError(checked.errors)
     return checked.flow

@@ -55,6 +55,7 @@ class Language(Strict):
     name: str
     voice: str
     speech: str
+    speech_model: str = "phone_call"  # Twilio's <Gather speechModel> for this language
     words: list[str]
     keywords: list[str]
     digits: dict[int, list[str]]
@@ -90,6 +91,33 @@ class Answers(Strict):
     callback: Words
 
 
+class RedFlagWords(Strict):
+    """One language's words for recognising warning signs in everyday talk, by kind of word
+    (flows/red-flags.yaml explains each kind; engine/safety.py puts them together)."""
+
+    alone: list[str]  # a warning sign said alone: "I fell", "incontinent"
+    bladder_bowel: list[str]
+    body: list[str]
+    walking: list[str]
+    hand_use: list[str]
+    abilities: list[str]  # feeling, strength, balance, control: lost or denied, a warning sign
+    able: list[str]  # denied, it means cannot
+    cannot: list[str]
+    lost: list[str]
+    giving_way: list[str]
+    accidents: list[str]
+    weakness: list[str]  # an everyday symptom, and a warning sign when sudden, severe or worse
+    numbness: list[str]
+    serious: list[str]  # sudden, severe, worse
+    very: list[str]  # just before a weakness or numbness word
+    other_symptoms: list[str]
+    denials: list[str]
+    stops: list[str]  # a denial reaches no further
+    joins: list[str]  # a denial or a pair reaches no further
+    breaks: list[str]  # another part of a sentence begins
+    ordinary: list[str]  # phrases that only look like a warning sign
+
+
 class FlowFile(Strict):
     """One file under flows/. Sections may be spread over files; nodes and phrases merge."""
 
@@ -97,6 +125,6 @@ class FlowFile(Strict):
     languages: dict[str, Language] | None = None
     commands: Commands | None = None
     answers: Answers | None = None
-    red_flags: Words | None = None
+    red_flags: dict[str, RedFlagWords] | None = None
     phrases: dict[str, Text] = {}
     nodes: dict[str, Node] = {}

@@ -9,7 +9,6 @@ PHRASES: dict[str, frozenset[str]] = {
     for name, fields in {
         # Voice
         "call_emergency": (),  # the very first words of every call
-        "call_welcome": ("name",),
         "choose_language": ("key", "word"),
         "option": ("label", "key", "word"),
         "footer": (),  # repeat / back / person, after every menu but the main one
@@ -17,6 +16,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "no_input": (),
         "no_match": (),
         "more_help": (),
+        "confirm_choice": ("choice",),  # a spoken choice heard unsurely: "Did you mean {choice}?"
         "connect_person": (),
         "transfer_unavailable": ("phone",),
         "transfer_failed": ("phone",),
@@ -24,6 +24,7 @@ PHRASES: dict[str, frozenset[str]] = {
         "text_me_offer": (),  # on pages: "To get this as a text message, press 8"
         "text_sent": (),
         "text_not_sent": (),
+        "text_limit": (),  # the texts a call or a number may ask for are used up
         # Voice: booking, cancelling, call-backs
         "book_slot": ("time", "key", "word"),
         "book_more": ("key",),
@@ -32,6 +33,9 @@ PHRASES: dict[str, frozenset[str]] = {
         "book_ask_name": (),
         "book_readback": ("caller", "time"),
         "book_done": ("time",),
+        "book_done_no_text": ("time",),  # booked, and the number gets no texts (opted out, another country)
+        "book_limit": (),  # the number already has as many upcoming appointments as allowed
+        "call_not_verified": (),  # the caller ID failed verification: no booking or cancelling by phone
         "book_taken": (),
         "book_no_more": (),
         "book_unavailable": ("phone",),
@@ -39,6 +43,10 @@ PHRASES: dict[str, frozenset[str]] = {
         "cancel_done": ("time",),
         "cancel_kept": ("time",),
         "cancel_none": (),
+        "cancel_ask_name": (),  # a caller proves the booking is theirs before hearing or cancelling it
+        "cancel_name_again": (),
+        "cancel_not_found": (),
+        "cancel_check_sent": (),  # caller ID not verified: the booking's number was texted to decide
         "office_closed": ("hours",),
         "callback_offer": (),
         "callback_ask_name": (),
@@ -71,5 +79,8 @@ PHRASES: dict[str, frozenset[str]] = {
         "sms_cancel_kept": ("time",),
         "sms_cancel_none": (),
         "sms_book_confirmation": ("time", "caller", "phone"),  # texted after a booking by phone
+        "sms_book_limit": ("phone",),
+        "sms_cancel_notice": ("time", "phone"),  # texted to the booking's number when it is cancelled
+        "sms_cancel_check": ("time",),  # texted to the booking's number: reply YES to cancel
     }.items()
 }

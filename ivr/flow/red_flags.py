@@ -1,12 +1,13 @@
-"""How staff write a red flag: groups of words joined by "+", with "/" between words that mean
-the same. "bladder/bowel + control/accident" means: a word of each group, anywhere in what was
-said or typed. The loader checks every pattern with this; the engine matches with it."""
+"""How staff write red flags: for each language, lists of words by kind (flows/red-flags.yaml
+explains each kind). Here: the kinds in order, and each kind's phrases as compared words."""
 from __future__ import annotations
 
 from ..words import tokens
+from .model import RedFlagWords
+
+KINDS: tuple[str, ...] = tuple(RedFlagWords.model_fields)
 
 
-def parse_red_flag(pattern: str) -> list[list[str]]:
-    """'bladder/bowel + control' -> [['bladder', 'bowel'], ['control']]; [] when a group has no words."""
-    groups = [[alt.strip() for alt in group.split("/") if tokens(alt)] for group in pattern.split("+")]
-    return [group for group in groups if group] if all(groups) else []
+def phrases(words: RedFlagWords) -> dict[str, list[tuple[str, ...]]]:
+    """{kind: [phrase as compared words, ...]}: "Can't walk" -> ("cant", "walk")."""
+    return {kind: [tuple(tokens(phrase)) for phrase in getattr(words, kind) if tokens(phrase)] for kind in KINDS}

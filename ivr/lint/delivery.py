@@ -1,5 +1,5 @@
 """Warnings about what callers and texters get: text-message characters and length as sent,
-and how long the spoken prompts take."""
+and how long a spoken menu takes (how long a first call takes to each answer: timing.py)."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -13,11 +13,9 @@ from ..flow.problems import Problem, describe
 from ..render.gsm import MAX_SEGMENTS, non_gsm7, segments, to_gsm7
 from ..render.sms import fit, reply_parts
 from ..render.voice import render
+from .timing import WORDS_PER_MINUTE, seconds
 
-WORDS_PER_MINUTE = 160
-EMERGENCY_SECONDS = 10  # the first words of every call
 MENU_SECONDS = 30
-EMERGENCY_PHRASE = "call_emergency"
 SMS_PHRASES = tuple(name for name in PHRASES if name.startswith("sms_"))  # every sentence sent as text
 UNCUT = 10**6  # segments: compose a reply whole, to measure it
 
@@ -83,10 +81,6 @@ def long_texts(flow: Flow, sources: Sources) -> Iterator[Problem]:
 
 # ---- Spoken prompts ----
 
-def _seconds(words: int) -> float:
-    return words * 60 / WORDS_PER_MINUTE
-
-
 def _count_words(text: str) -> int:
     return len(text.split())
 
@@ -100,20 +94,13 @@ def spoken_menu(flow: Flow, node_id: str, lang: str) -> str:
 
 def long_prompts(flow: Flow, sources: Sources) -> Iterator[Problem]:
     for lang in flow.languages:
-        words = _count_words(flow.phrase(EMERGENCY_PHRASE, lang))
-        if _seconds(words) > EMERGENCY_SECONDS:
-            yield sources.warning(("phrases", EMERGENCY_PHRASE, lang),
-                              f"phrase '{EMERGENCY_PHRASE}' ({lang}): {words} words take about "
-                              f"{_seconds(words):.0f} s to say; emergency guidance must fit in "
-                              f"{EMERGENCY_SECONDS} s ({EMERGENCY_SECONDS * WORDS_PER_MINUTE // 60} words)",
-                              "keep only what to do (hang up and call 9 1 1) and the main signs")
         for node_id, node in flow.nodes.items():
             if node.type != "menu":
                 continue
             words = _count_words(spoken_menu(flow, node_id, lang))
-            if _seconds(words) > MENU_SECONDS:
+            if seconds(words) > MENU_SECONDS:
                 yield sources.warning(("nodes", node_id, "say", lang),
                                   f"node '{node_id}' ({lang}): the menu as spoken (say, options and footer) is "
-                                  f"{words} words, about {_seconds(words):.0f} s; keep a menu under "
+                                  f"{words} words, about {seconds(words):.0f} s; keep a menu under "
                                   f"{MENU_SECONDS} s ({MENU_SECONDS * WORDS_PER_MINUTE // 60} words)",
                                   "shorten the say text or the option labels, or split the menu")

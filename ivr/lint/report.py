@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..flow.flow import Flow
-from ..flow.loader import Checked, Sources, check_files, flow_files
+from ..flow.loader import Checked, FlowFiles, Sources, check_files
 from ..flow.problems import Problem
 from .delivery import long_prompts, long_texts, non_gsm_characters
 from .reading import hard_texts
-from .structure import big_menus, shared_words, unreachable_nodes
+from .structure import big_menus, shared_words, unreachable_nodes, unsayable_labels
+from .timing import late_answers, time_table
 
 CHECK_HINTS = (  # for the loader's problems: (severity, what the message says, what to do)
     ("warning", "text is missing", "texters in that language get only the menu or footer: add it"),
@@ -47,6 +48,7 @@ class Report:
     checked: Checked
     findings: list[Problem]
     files: int  # flow files found, read or not
+    times: tuple[str, ...] = ()  # the seconds to each answer on a first call, as printed
 
     @property
     def errors(self) -> list[Problem]:
@@ -75,17 +77,19 @@ def check_hint(problem: Problem) -> str:
                  if severity == problem.severity and found in problem.message), "")
 
 
-def lint(path: str | Path) -> Report:
-    """Every error and warning in the flow files at `path` (a folder or one file)."""
-    checked = check_files(path)
+def lint(path: str | Path | FlowFiles, where: str = "", label: str = "") -> Report:
+    """Every error and warning in the flow files at `path` (a folder or one file), or in a set of
+    files given as name -> bytes (named relative to `where`; `label` names them in the summary)."""
+    checked = check_files(path, where)
     findings = [replace(p, hint=check_hint(p)) for p in checked.problems]
     if checked.flow is not None:
         for check in WARNINGS:
             findings += check(checked.flow, checked.sources)
-    files = len(flow_files(path)) if Path(path).exists() else 0
-    return Report(str(path), checked, sorted(findings), files)
+    times = tuple(time_table(checked.flow)) if checked.flow is not None else ()
+    return Report(label or str(path), checked, sorted(findings), checked.found, times)
 
 
 WARNINGS: tuple[Callable[[Flow, Sources], Iterator[Problem]], ...] = (
-    big_menus, unreachable_nodes, shared_words, non_gsm_characters, long_texts, long_prompts, hard_texts,
+    big_menus, unreachable_nodes, shared_words, unsayable_labels, non_gsm_characters, long_texts, long_prompts,
+    late_answers, hard_texts,
 )

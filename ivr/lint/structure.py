@@ -1,9 +1,11 @@
-"""Warnings about the shape of the line: menus too big, nodes no path reaches, and words that
-choose two things."""
+"""Warnings about the shape of the line: menus too big, nodes no path reaches, words that
+choose two things, and labels that saying does not choose."""
 from __future__ import annotations
 
 from typing import Iterator
 
+from ..engine.state import Input, State
+from ..engine.step import understand
 from ..flow.flow import Flow
 from ..flow.loader import Sources
 from ..flow.problems import Problem
@@ -90,3 +92,19 @@ def shared_words(flow: Flow, sources: Sources) -> Iterator[Problem]:
                                   f"{who} keywords ({lang}): SMS keyword '{word}' is a spoken word of {owner[1]}",
                                   "texts are matched against keywords and spoken words alike: remove it "
                                   "from one of them")
+
+
+def unsayable_labels(flow: Flow, sources: Sources) -> Iterator[Problem]:
+    """Callers hear "For treatment, press 3" and may say "treatment": saying a label must choose
+    its option at that menu."""
+    for lang in flow.languages:
+        for node_id, node in flow.nodes.items():
+            for n, option in enumerate(node.options):
+                label = option.label.get(lang, "")
+                target, _ = understand(flow, State(node_id, lang), Input("speech", label))
+                if label and target != ("option", option.goto):
+                    yield sources.warning(("nodes", node_id, "options", n, "label", lang),
+                                          f"node '{node_id}' option {n + 1} label ({lang}): saying '{label}' does not "
+                                          "choose this option",
+                                          "callers say what they hear: add the label's words to the option's words, "
+                                          "or word the label like them")

@@ -14,14 +14,17 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Callable
 
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from ..privacy import safe_sid, short_id
-from ..storage.outbox import Outbox, OutboxMessage
+from ..storage.outbox import LEASE, Outbox, OutboxMessage
+from ..storage.times import utcnow
+from .leases import LeaseKeeper, new_owner
 
 log = logging.getLogger("ivr.outbox")
 
@@ -46,8 +49,11 @@ def twilio_client(config: dict) -> Client | None:
 
 
 def sender_from_config(config: dict, outbox: Outbox) -> OutboxSender | None:
+    """A sender on the app's clock (a test's CLOCK, else the real one), or None without Twilio."""
     client = twilio_client(config)
-    return OutboxSender(outbox, client, config["TWILIO_FROM_NUMBER"]) if client else None
+    if not client:
+        return None
+    return OutboxSender(outbox, client, config["TWILIO_FROM_NUMBER"], clock=config.get("CLOCK", utcnow))
 
 
 def classify(error: Exception) -> Outcome:
@@ -65,29 +71,38 @@ def classify(error: Exception) -> Outcome:
 
 
 class OutboxSender:
-    def __init__(self, outbox: Outbox, client: Client, from_number: str, batch: int = BATCH):
+    def __init__(self, outbox: Outbox, client: Client, from_number: str, batch: int = BATCH,
+                 clock: Callable[[], datetime] = utcnow, lease: timedelta = LEASE, renew_every: float | None = None):
         self.outbox = outbox
         self.client = client
         self.from_number = from_number
         self.batch = batch
+        self.clock = clock
+        self.owner = new_owner()
+        self.leases = LeaseKeeper(outbox, self.owner, clock, lease, renew_every)
 
-    def deliver_due(self, now: datetime) -> Counter:
+    def deliver_due(self, now: datetime | None = None) -> Counter:
         """Send the texts that are due, one claim at a time, oldest first. A temporary Twilio
-        failure ends the round: the rest wait for the next one. Returns counts by outcome."""
+        failure ends the round: the rest wait for the next one. Returns counts by outcome.
+
+        Each claim and each mark reads the clock when it happens (a round may take a while);
+        `now` fixes the time for the whole round instead."""
         counts: Counter = Counter()
+        clock = self.clock if now is None else (lambda: now)
         for _ in range(self.batch):
-            claimed = self.outbox.claim_due(now, limit=1)
+            claimed = self.outbox.claim_due(clock(), limit=1, owner=self.owner, lease=self.leases.lease)
             if not claimed:
                 break
-            outcome = self._deliver(claimed[0], now)
+            with self.leases.holding(claimed[0].id):
+                outcome = self._deliver(claimed[0], clock)
             counts[outcome] += 1
             if outcome == "retry":
                 break
         return counts
 
-    def _deliver(self, message: OutboxMessage, now: datetime) -> str:
+    def _deliver(self, message: OutboxMessage, clock: Callable[[], datetime]) -> str:
         if self.outbox.is_opted_out(message):  # a STOP may have come in since it was written
-            self.outbox.mark_blocked(message.id, now)
+            self.outbox.mark_blocked(message.id, clock())
             self._log(logging.INFO, message, "blocked", "opted out")
             return "blocked"
         try:
@@ -96,7 +111,7 @@ class OutboxSender:
             outcome = classify(error)
         else:
             outcome = Outcome("sent", safe_sid(sent.sid))
-        return self._record(message, outcome, now)
+        return self._record(message, outcome, clock())
 
     def _record(self, message: OutboxMessage, outcome: Outcome, now: datetime) -> str:
         if outcome.status == "sent":

@@ -6,18 +6,27 @@ from flask import current_app
 
 from ..services import current_time, services
 from ..storage.driver import DriverTransaction
+from ..storage.outbox import Queued
 from .worker import running_worker
 
 
-def send_text(to_number: str, body: str, kind: str, tx: DriverTransaction | None = None) -> int | None:
+def queue_text(to_number: str, body: str, kind: str, tx: DriverTransaction | None = None,
+               call_hash: str | None = None) -> Queued:
     """Queue a text (kind: booking_confirmation, content, ...) and wake this process's worker.
-    Returns the outbox id, or None when the number has opted out (the text is never sent).
-    `tx`: queued in that transaction, and the worker woken once it commits."""
-    row_id = services().outbox.enqueue(to_number, body, kind, current_time(), tx)
+    Says what became of it: pending (it will be sent), blocked (the number opted out) or
+    refused (a country or a limit, storage/text_rules.py). `tx`: queued in that transaction,
+    and the worker woken once it commits. `call_hash`: the call that asked for it."""
+    queued = services().outbox.queue(to_number, body, kind, current_time(), tx, call_hash)
     worker = running_worker(current_app)
-    if row_id is not None and worker is not None:
+    if queued.sending and worker is not None:
         if tx is None:
             worker.wake()
         else:
             tx.after_commit(worker.wake)
-    return row_id
+    return queued
+
+
+def send_text(to_number: str, body: str, kind: str, tx: DriverTransaction | None = None) -> int | None:
+    """queue_text(), answered with the outbox id, or None when the text will never be sent."""
+    queued = queue_text(to_number, body, kind, tx)
+    return queued.id if queued.sending else None

@@ -6,39 +6,35 @@ import logging
 import os
 import threading
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Flask
 from flask.helpers import get_debug_flag
 from werkzeug.serving import is_running_from_reloader
 
 from ..storage.outbox import Outbox
-from ..storage.times import utcnow
 from .sender import OutboxSender, sender_from_config
 
 log = logging.getLogger("ivr.outbox")
 
 EXTENSION = "ivr.outbox_worker"
-STALE_AFTER = timedelta(minutes=5)  # far longer than one send (10 s timeout) takes
 
 
 class OutboxWorker:
-    def __init__(self, outbox: Outbox, sender: OutboxSender, poll_seconds: float = 5.0,
-                 stale_after: timedelta = STALE_AFTER):
+    def __init__(self, outbox: Outbox, sender: OutboxSender, poll_seconds: float = 5.0):
         self.outbox = outbox
         self.sender = sender
         self.poll_seconds = poll_seconds
-        self.stale_after = stale_after
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._rounds = 0  # finished by the thread, since it started (success or not)
         self._round_done = threading.Condition()
 
-    def run_once(self, now: datetime) -> Counter:
-        """One round: texts stranded by a crashed process go back to the queue, then the due
-        ones are sent."""
-        recovered = self.outbox.recover_stale(now, self.stale_after)
+    def run_once(self, now: datetime | None = None) -> Counter:
+        """One round: texts stranded by a stopped process (their lease ran out) go back to the
+        queue, then the due ones are sent. Without `now`, on the sender's clock."""
+        recovered = self.outbox.recover_stale(now or self.sender.clock())
         if recovered:
             log.warning("outbox: %d texts left mid-send by a stopped process are queued again", recovered)
         return self.sender.deliver_due(now)
@@ -83,7 +79,7 @@ class OutboxWorker:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                self.run_once(utcnow())
+                self.run_once()
             except Exception as error:  # noqa: BLE001 - the worker must outlive any one round
                 # The class name only: a database error's text can quote the row's values.
                 log.error("outbox worker round failed (%s); trying again in %ss",

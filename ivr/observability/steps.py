@@ -24,7 +24,7 @@ def record_call(result: Result, inp: Input, call_key: str, caller: str, secret: 
     def build() -> Step:
         state = result.state
         return Step("voice", call_key, phone_hash(caller, secret), state.node, state.stage, inp.kind, result.event,
-                    state.lang, understood(result.event))
+                    state.lang, understood(result.event), current_flow().number)
 
     _record("voice", build, now)
 
@@ -33,9 +33,11 @@ def record_text(who: str, event: str, state: State | None, now: datetime) -> Non
     """A text just answered: `who` is the texter's phone hash, `event` what converse() did,
     `state` where it left the texter (None: no place yet, e.g. a first STOP or HELP)."""
     def build() -> Step:
+        flow = current_flow()  # the version this request is answered from
         if state is None:
-            return Step("sms", who, who, "", "", "text", event, current_flow().default_language, understood(event))
-        return Step("sms", who, who, state.node, state.stage, "text", event, state.lang, understood(event))
+            return Step("sms", who, who, "", "", "text", event, flow.default_language, understood(event), flow.number)
+        return Step("sms", who, who, state.node, state.stage, "text", event, state.lang, understood(event),
+                    flow.number)
 
     _record("sms", build, now)
 

@@ -12,13 +12,14 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import VoiceResponse
 
 from ..booking import dialog, timefmt
+from ..engine import confirming
 from ..engine.state import LANGUAGE, Result, State
 from ..flow import Flow
 from .fields import phrase_fields, slot_time
+from .speech import listening
 
 GATHER_TIMEOUT = 10  # seconds of silence before a re-prompt; Twilio's 5 is too short for many
 DIAL_TIMEOUT = 30
-MAX_HINTS = 100
 ANSWERED = ("completed", "answered")
 PAGES_WITH_TEXT_ME = ("page", "emergency")
 
@@ -28,6 +29,8 @@ FALLBACK_ERROR = "Sorry, something went wrong on our end. Please call back later
 
 def step_url(state: State) -> str:
     query = {"node": state.node, "lang": state.lang, "miss": state.misses}
+    if state.confirm:  # a choice heard unsurely, waiting for yes or no
+        query["confirm"] = state.confirm
     if state.stage:  # the caller's name never rides here: it waits in the database
         query.update(stage=state.stage, slot=state.slot, page=state.page, ref=state.ref,
                      offered="-".join(str(i) for i in state.offered))
@@ -47,29 +50,10 @@ def say(parent, flow: Flow, lang: str, text: str) -> None:
     parent.say(text, voice=language.voice, language=language.speech)
 
 
-def _hints(flow: Flow, state: State) -> str:
-    lang = state.lang
-    if state.node == LANGUAGE:
-        words = [w for language in flow.languages.values() for w in language.words]
-    elif state.stage in (dialog.NAME, dialog.CB_NAME):
-        words = []  # a name is anything; hints would bend it toward menu words
-    else:
-        words = [w for option in flow.nodes[state.node].options for w in option.words.get(lang, [])]
-        if state.stage:
-            words += [w for name in type(flow.answers).model_fields
-                      for w in getattr(flow.answers, name).get(lang, [])]
-        words += [w for name in type(flow.commands).model_fields
-                  for w in getattr(flow.commands, name).words.get(lang, [])]
-    return ", ".join(dict.fromkeys(words[:MAX_HINTS]))
-
-
 def _gather(response: VoiceResponse, flow: Flow, state: State):
     extra = {"finish_on_key": "#"} if state.stage == dialog.CB_DIGITS else {"num_digits": 1}
-    hints = _hints(flow, state)
-    if hints:
-        extra["hints"] = hints
     return response.gather(input="dtmf speech", action=step_url(state), method="POST", timeout=GATHER_TIMEOUT,
-                           speech_timeout="auto", language=flow.languages[state.lang].speech, **extra)
+                           **listening(flow, state), **extra)
 
 
 def document(flow: Flow, result: Result, transfer_number: str, zone: tzinfo | None = None) -> str:
@@ -97,6 +81,8 @@ def render(flow: Flow, result: Result, transfer_number: str, zone: tzinfo | None
     if state.node == LANGUAGE:
         return _language_menu(response, flow, result)
     node = flow.nodes[state.node]
+    if state.confirm:
+        return _confirm(response, flow, result)
     if state.stage:
         return _dialog(response, flow, result, fields, zone)
     if node.type == "transfer":
@@ -129,6 +115,16 @@ def _menu(response: VoiceResponse, flow: Flow, result: Result) -> VoiceResponse:
     return response
 
 
+def _confirm(response: VoiceResponse, flow: Flow, result: Result) -> VoiceResponse:
+    """"Did you mean treatment? For yes, press 1, or say yes. For no, press 2, or say no." """
+    state = result.state
+    gather = _gather(response, flow, state)
+    say(gather, flow, state.lang, flow.phrase("confirm_choice", state.lang, choice=confirming.choice_name(flow, state)))
+    _footer(gather, flow, state)
+    response.redirect(step_url(state), method="POST")
+    return response
+
+
 def _dialog(response: VoiceResponse, flow: Flow, result: Result, fields: dict, zone) -> VoiceResponse:
     """A step of booking, cancelling or a call-back request: one question, then the footer."""
     state, lang = result.state, result.state.lang
@@ -147,7 +143,8 @@ def _dialog(response: VoiceResponse, flow: Flow, result: Result, fields: dict, z
             say(gather, flow, lang, flow.phrase("book_none", lang))
     else:
         question = {dialog.CONFIRM: "book_confirm", dialog.NAME: "book_ask_name", dialog.READBACK: "book_readback",
-                    dialog.CANCEL: "cancel_confirm", dialog.CB_OFFER: "callback_offer",
+                    dialog.CANCEL: "cancel_confirm", dialog.CANCEL_NAME: "cancel_ask_name",
+                    dialog.CB_OFFER: "callback_offer",
                     dialog.CB_NAME: "callback_ask_name", dialog.CB_NUMBER: "callback_confirm",
                     dialog.CB_DIGITS: "callback_enter_number"}[state.stage]
         say(gather, flow, lang, flow.phrase(question, lang, **fields))
@@ -161,9 +158,7 @@ def _language_menu(response: VoiceResponse, flow: Flow, result: Result) -> Voice
     if result.present:
         for code in flow.languages:  # emergency guidance first, before anything else
             say(response, flow, code, flow.phrase("call_emergency", code))
-    gather = _gather(response, flow, state)
-    if result.present:
-        say(gather, flow, state.lang, flow.phrase("call_welcome", state.lang, name=flow.name(state.lang)))
+    gather = _gather(response, flow, state)  # straight to the choice: every word before an answer costs
     for code, language in flow.languages.items():
         say(gather, flow, code, flow.phrase("choose_language", code, key=language.key, word=language.words[0]))
     response.redirect(step_url(state), method="POST")

@@ -4,23 +4,29 @@ through the outbox.
 
 A desk is made for one request and one caller. A database failure becomes `Unavailable`,
 which the dialog turns into "booking is not available right now" and the offer of a person.
+How far the caller ID is trusted (`caller_trust`, see booking/dialog.py) comes from the channel:
+a texter owns the number; a call says what Twilio's STIR/SHAKEN verification found.
 """
 from __future__ import annotations
 
 import re
 from datetime import datetime
 from functools import cached_property, lru_cache
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..booking.dialog import PAGE_SIZE
+from ..booking.dialog import CANCEL, FAILED, OWNER, PAGE_SIZE, AtBookingLimit
 from ..booking.office_hours import OfficeHours
-from ..booking.timefmt import written
 from ..engine.dialogs import Unavailable
-from ..engine.state import Result, State
+from ..engine.state import Result, State, dialog_data
 from ..flow.flow import Flow
 from ..privacy import normalize_number, phone_hash
+from ..storage.bookings import BookingLimitReached
+from ..storage.sms_store import Place
+from ..storage.text_rules import PER_CALL, PER_DAY
+from . import notices
 
 
 @lru_cache(maxsize=8)
@@ -29,6 +35,7 @@ def parsed_office_hours(spec: str, timezone: str) -> OfficeHours:
     return OfficeHours(spec, timezone)
 
 
+LIMIT_REASONS = (PER_CALL, PER_DAY)
 # What Twilio sends as From when caller ID is withheld: Anonymous, Restricted, Unavailable, Blocked.
 WITHHELD = {"+266696687", "+7378742833", "+86282452253", "+2562533"}
 USABLE_NUMBER = re.compile(r"^\+?\d{7,15}$")
@@ -48,16 +55,27 @@ def _unavailable_on_db_error(method):
 
 class ClinicDesk:
     def __init__(self, *, flow: Flow, stores, config: dict, caller: str, channel: str, lang: str, now: datetime,
-                 send_text, compose_sms):
+                 send_text: notices.SendText, compose_sms, trust: Callable[[], str] | None = None,
+                 call_hash: str | None = None):
         # Made for every step, used by few (booking and person nodes): what it works out from
         # the caller and the settings waits until asked. `stores`: the Services (slots,
-        # bookings, callbacks).
+        # bookings, callbacks, texters). `send_text`: messaging's queue_text. `trust`: how far
+        # the caller ID is trusted, asked only when needed (a texter: OWNER). `call_hash`: the
+        # call, for the texts-per-call limit.
         self.flow, self.now = flow, now
+        self.stores = stores
         self.slots, self.bookings, self.callbacks = stores.slots, stores.bookings, stores.callbacks
         self._raw_caller, self._config = caller, config
         self.channel, self.lang = channel, lang
         self.offers_callback = channel == "voice"
         self._send_text, self._compose_sms = send_text, compose_sms
+        self._trust, self.call_hash = trust, call_hash
+        self.confirmation_texted = True  # a texter's confirmation is the reply itself
+
+    @cached_property
+    def caller_trust(self) -> str:
+        self._need_caller()  # a withheld caller ID can neither book nor cancel: a person is offered
+        return self._trust() if self._trust is not None else OWNER
 
     @cached_property
     def caller(self) -> str:
@@ -96,17 +114,24 @@ class ClinicDesk:
         return self.slots.open_slot(slot_id, self.now)
 
     @_unavailable_on_db_error
+    def at_booking_limit(self) -> bool:
+        self._need_caller()
+        return self.bookings.at_limit(self.caller_hash, self.now)
+
+    @_unavailable_on_db_error
     def book(self, slot_id: int, name: str):
         self._need_caller()
         confirm = self._confirm if self.channel == "voice" else None  # a texter has it in the reply
-        return self.bookings.book(slot_id, self.caller, name, self.channel, self.lang, self.now, then=confirm)
+        try:
+            return self.bookings.book(slot_id, self.caller, name, self.channel, self.lang, self.now, then=confirm)
+        except BookingLimitReached:
+            raise AtBookingLimit() from None
 
     def _confirm(self, tx, booking) -> None:
         """The confirmation text, queued in the booking's own transaction: both or neither."""
-        local = booking.slot.starts_at.astimezone(self.zone)
-        body = self.flow.phrase("sms_book_confirmation", self.lang, time=written(local, self.lang),
-                                caller=booking.name, phone=self.flow.line.clinic_phone)
-        self._send_text(self.caller, body, "booking_confirmation", tx=tx)
+        body = notices.confirmation(self.flow, booking, self.zone, self.lang)
+        queued = self._send_text(self.caller, body, notices.CONFIRMATION, tx=tx, call_hash=self.call_hash)
+        self.confirmation_texted = queued.sending
 
     @_unavailable_on_db_error
     def next_booking(self):
@@ -115,7 +140,22 @@ class ClinicDesk:
 
     @_unavailable_on_db_error
     def cancel(self, booking_id: int) -> bool:
-        return self.bookings.cancel(booking_id, self.now)
+        """Cancel it. A caller's cancellation is texted to the booking's number, in the same
+        transaction; a texter's is told in the reply, which goes to that number."""
+        tell = notices.tell_cancelled(self.flow, self.zone, self._send_text) if self.channel == "voice" else None
+        return self.bookings.cancel(booking_id, self.now, then=tell)
+
+    @_unavailable_on_db_error
+    def send_cancel_check(self, booking) -> bool:
+        """Text the booking's number a question its owner answers YES to cancel, and set that
+        texter's place to the question, so the reply is read as its answer."""
+        body = notices.cancel_check(self.flow, booking, self.zone)
+        if not self._send_text(booking.phone, body, notices.CANCEL_CHECK, call_hash=self.call_hash).sending:
+            return False
+        asking = State(self.flow.line.booking, booking.lang, stage=CANCEL, ref=booking.id)
+        self.stores.sms.save_place(booking.phone_hash, Place(asking.node, asking.lang, 0, dialog_data(asking)),
+                                   self.now)
+        return True
 
     def office_open(self) -> bool:
         return self.office.is_open(self.now)
@@ -135,8 +175,12 @@ class ClinicDesk:
         self.callbacks.add_callback(number or self.caller, name, self.lang, self.now)
 
     @_unavailable_on_db_error
-    def send_page(self, node_id: str, lang: str) -> bool:
-        if not self.caller_known:
-            return False
+    def send_page(self, node_id: str, lang: str) -> str:
+        """Text this page to the caller; the notice that says how it went."""
+        if not self.caller_known or self.caller_trust == FAILED:  # never text a number that did not call
+            return "text_not_sent"
         body = self._compose_sms(self.flow, Result(State(node_id, lang), "text_me"))
-        return self._send_text(self.caller, body, "content") is not None
+        queued = self._send_text(self.caller, body, "content", call_hash=self.call_hash)
+        if queued.reason in LIMIT_REASONS:
+            return "text_limit"
+        return "text_sent" if queued.sending else "text_not_sent"

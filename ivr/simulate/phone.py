@@ -60,8 +60,9 @@ class Phone:
         self._dial_action = ""
         self.turn = Turn(waiting="hangup")
 
-    def call(self) -> Turn:
-        return self._request("/voice", {"CallStatus": "ringing"})
+    def call(self, **first: str) -> Turn:
+        """Ring the line. `first`: parameters Twilio sends only on this first request (StirVerstat)."""
+        return self._request("/voice", {"CallStatus": "ringing", **first})
 
     def press(self, key: str) -> Turn:
         self._expect("gather")

@@ -5,7 +5,7 @@
     > call
     < hang up and call 9 1 1
     > press 1
-    < For treatment options, press 3
+    < For treatment, press 3
     > say um I want to hear about treatments
     < physical therapy
     > silence

@@ -13,7 +13,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from ..app import create_app
 from .phone import Phone, Signer, Texter
@@ -28,10 +28,16 @@ class InputError(ValueError):
 
 
 @contextmanager
-def trial_app(flows: str | Path) -> Iterator[tuple]:
+def trial_app(flows: str | Path | Mapping[str, bytes]) -> Iterator[tuple]:
     """(app, signer): the app as production runs it, on a database that is gone afterwards, and
-    a signer that posts to it with the trial's token."""
+    a signer that posts to it with the trial's token. `flows`: a folder, or a version's or a
+    draft's files (name -> bytes), which become the trial database's version 1."""
     with tempfile.TemporaryDirectory(prefix="ivr-trial-") as folder:
+        if isinstance(flows, Mapping):
+            files, flows = flows, Path(folder) / "flows"
+            flows.mkdir()
+            for name, content in files.items():
+                (flows / name).write_bytes(content)
         token = secrets.token_hex(16)
         app = create_app({
             "IVR_ENV": "development", "TWILIO_AUTH_TOKEN": token, "VERIFY_SIGNATURES": True,

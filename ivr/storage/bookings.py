@@ -2,8 +2,11 @@
 
 A slot is booked at most once, and the database decides it: `book` is one INSERT, and the
 partial unique index `uq_slot_booked_once` lets exactly one of any number of callers confirming
-the same slot at the same moment through, on SQLite and PostgreSQL alike. Times are stored and
-returned in UTC; staff and callers see them in the clinic's time zone.
+the same slot at the same moment through, on SQLite and PostgreSQL alike. A number may hold at
+most `max_per_number` upcoming bookings (one call must not book the whole calendar): the count
+and the insert run serialized on the number's hash, so two calls from one number confirming at
+the same moment cannot both get past it. Times are stored and returned in UTC; staff and
+callers see them in the clinic's time zone.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..privacy import normalize_number, phone_hash
@@ -23,6 +26,11 @@ from .times import as_utc, utc
 
 CHANNELS = ("voice", "sms")
 CANCELLED = "cancelled"
+BOOKINGS_LOCK = 11  # the scope of the per-number lock taken while booking (see DriverTransaction.serialize)
+
+
+class BookingLimitReached(Exception):
+    """The number already has as many upcoming bookings as the clinic allows."""
 
 
 @dataclass(frozen=True)
@@ -56,15 +64,23 @@ _BOOK = insert(bookings).from_select(
     .with_for_update(read=True)  # PostgreSQL: a removal of the slot waits for this booking
 ).returning(bookings.c.id)
 _BOOKING = _BOOKING_ROWS.where(bookings.c.id == bindparam("booking_id"))
+_UPCOMING = (select(func.count().label("upcoming")).select_from(bookings.join(slots, slots.c.id == bookings.c.slot_id))
+             .where(bookings.c.phone_hash == bindparam("phone_hash"), bookings.c.status == BOOKED,
+                    slots.c.starts_at > bindparam("now", type_=slots.c.starts_at.type)))
+_CANCEL = (update(bookings).where(bookings.c.id == bindparam("booking_id"), bookings.c.status == BOOKED)
+           .values(status=CANCELLED, cancelled_at=bindparam("now", type_=bookings.c.cancelled_at.type))
+           .returning(bookings.c.id))
 
 
 class BookingStore:
-    def __init__(self, db: Database, secret: str):
+    def __init__(self, db: Database, secret: str, max_per_number: int = 0):
         self.db = db
         self.secret = secret
+        self.max_per_number = max_per_number  # upcoming bookings one number may hold; 0: no limit
         # A confirmation's statements run on the driver (see driver.py): it is the line's
         # busiest write.
         self._book, self._booking = db.prepare(_BOOK), db.prepare(_BOOKING)
+        self._upcoming, self._cancel = db.prepare(_UPCOMING), db.prepare(_CANCEL)
 
     def book(self, slot_id: int, phone: str, name: str, channel: str, lang: str, now: datetime,
              then: Callable[[DriverTransaction, Booking], object] | None = None) -> Booking | None:
@@ -73,7 +89,8 @@ class BookingStore:
         One INSERT ... SELECT: the slot must be live when the row goes in, and the partial unique
         index lets at most one 'booked' row per slot exist, whoever else is confirming it.
         `then(tx, booking)` runs in the same transaction (queueing the confirmation): if it
-        fails, nothing is booked."""
+        fails, nothing is booked. Raises BookingLimitReached when the number already holds
+        `max_per_number` upcoming bookings."""
         number = normalize_number(phone)
         if not number or len(number) > bookings.c.phone.type.length:
             raise ValueError("the phone number is missing or too long")
@@ -85,6 +102,10 @@ class BookingStore:
                   "name": clean_text(name), "channel": channel, "lang": lang, "status": BOOKED, "created_at": now}
         try:
             with self.db.driver_begin() as tx:
+                if self.max_per_number:
+                    tx.serialize(BOOKINGS_LOCK, values["phone_hash"])
+                    if self._count_upcoming(tx, values["phone_hash"], now) >= self.max_per_number:
+                        raise BookingLimitReached()
                 inserted = tx.first(self._book, values)
                 booking = _booking(tx.first(self._booking, {"booking_id": inserted.id})) if inserted else None
                 if booking is not None and then is not None:
@@ -92,6 +113,16 @@ class BookingStore:
         except IntegrityError:
             return None  # someone else's confirmation of this slot got in first
         return booking
+
+    def at_limit(self, phone_hash: str, now: datetime) -> bool:
+        """Whether the number already holds as many upcoming bookings as allowed."""
+        if not self.max_per_number:
+            return False
+        with self.db.driver_begin(durable=False) as tx:  # a read
+            return self._count_upcoming(tx, phone_hash, utc(now, "now")) >= self.max_per_number
+
+    def _count_upcoming(self, tx: DriverTransaction, phone_hash: str, now: datetime) -> int:
+        return tx.first(self._upcoming, {"phone_hash": phone_hash, "now": now}).upcoming
 
     def booking(self, booking_id: int) -> Booking | None:
         with self.db.driver_begin(durable=False) as tx:  # a read
@@ -107,12 +138,16 @@ class BookingStore:
             row = conn.execute(query).first()
         return _booking(row) if row else None
 
-    def cancel(self, booking_id: int, now: datetime) -> bool:
-        """Cancel a booking that is on; its slot is offered again. False if there is none."""
-        with self.db.begin() as conn:
-            changed = conn.execute(update(bookings).where(bookings.c.id == booking_id, bookings.c.status == BOOKED)
-                                   .values(status=CANCELLED, cancelled_at=utc(now, "now"))).rowcount
-        return changed == 1
+    def cancel(self, booking_id: int, now: datetime,
+               then: Callable[[DriverTransaction, Booking], object] | None = None) -> bool:
+        """Cancel a booking that is on; its slot is offered again. False if there is none.
+        `then(tx, booking)` runs in the same transaction (queueing the text that tells the
+        booking's number): if it fails, nothing is cancelled."""
+        with self.db.driver_begin() as tx:
+            changed = tx.first(self._cancel, {"booking_id": booking_id, "now": utc(now, "now")})
+            if changed is not None and then is not None:
+                then(tx, _booking(tx.first(self._booking, {"booking_id": booking_id})))
+        return changed is not None
 
     def list_bookings(self, now: datetime, include_past: bool = False, status: str | None = None) -> list[Booking]:
         """Bookings by slot time; upcoming only unless asked; of one status if given."""

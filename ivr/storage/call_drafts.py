@@ -1,4 +1,6 @@
-"""A call's booking in progress: the part that must not ride in a TwiML URL (the caller's name).
+"""What a call must keep that may not ride in a TwiML URL: the name a caller is booking under,
+what Twilio's caller-ID verification said at the start of the call, and the booking a caller
+proved is theirs before cancelling it.
 
 Keyed by a keyed hash of the CallSid, so any worker on any server can pick the call up."""
 from __future__ import annotations
@@ -32,6 +34,14 @@ class CallDrafts:
         """Not flushed to disk: after a power cut the caller is asked their name again."""
         with self.db.driver_begin(durable=False) as tx:
             tx.execute(self._save, {"call_hash": call_hash, "data": data, "expires_at": now + DRAFT_LIFETIME})
+
+    def update(self, call_hash: str, values: dict, now: datetime) -> None:
+        """Add these values to the call's draft (a call's requests come one at a time)."""
+        with self.db.driver_begin(durable=False) as tx:
+            row = tx.first(self._load, {"call_hash": call_hash})
+            kept = row.data if row is not None and as_utc(row.expires_at) > now and isinstance(row.data, dict) else {}
+            tx.execute(self._save, {"call_hash": call_hash, "data": {**kept, **values},
+                                    "expires_at": now + DRAFT_LIFETIME})
 
     def purge_expired(self, now: datetime) -> int:
         with self.db.begin() as conn:

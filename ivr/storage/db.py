@@ -95,7 +95,7 @@ class Database:
                 if switch:
                     raw.driver_connection.execute(SAFE)
                 cursor = raw.cursor()
-                tx = DriverTransaction(cursor, dbapi_error)
+                tx = DriverTransaction(cursor, dbapi_error, self.engine.dialect.name)
                 yield tx
                 raw.commit()
             except dbapi_error as error:  # the pragma or the commit

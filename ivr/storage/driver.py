@@ -57,14 +57,30 @@ class Prepared:
 class DriverTransaction:
     """Statements on one pooled driver connection, inside one transaction (see Database.driver_begin)."""
 
-    def __init__(self, cursor, dbapi_error: type[Exception]):
+    def __init__(self, cursor, dbapi_error: type[Exception], dialect_name: str = "sqlite"):
         self._cursor = cursor
         self._dbapi_error = dbapi_error
+        self._dialect_name = dialect_name
         self.committed: list[Callable[[], object]] = []  # run once the transaction has committed
 
     def after_commit(self, action: Callable[[], object]) -> None:
         """Run `action` once this transaction has committed (never if it rolls back)."""
         self.committed.append(action)
+
+    def serialize(self, scope: int, key: str) -> None:
+        """Hold `key` (a hex hash) until this transaction ends: transactions that serialize on the
+        same key run one after the other, so a count read next is still true when the row goes
+        in. PostgreSQL: a transaction-level advisory lock on (scope, the key's first 32 bits);
+        SQLite, which has one writer at a time: its write lock, taken now (a transaction that has
+        already written holds it)."""
+        try:
+            if self._dialect_name == "postgresql":
+                self._cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (scope, int(key[:8], 16) - 2 ** 31))
+                self._cursor.fetchall()
+            elif not self._cursor.connection.in_transaction:
+                self._cursor.execute("BEGIN IMMEDIATE")
+        except self._dbapi_error as error:
+            raise DBAPIError.instance("serialize", None, error, self._dbapi_error, hide_parameters=True) from error
 
     def execute(self, prepared: Prepared, values: dict) -> None:
         self._run(prepared, values, fetch=False)

@@ -23,6 +23,7 @@ class Step:
     event: str  # option, no_match, emergency, person, booked, opt_out ...
     lang: str
     matched: bool  # False where the line did not understand (no_match, no_input, too_many_misses)
+    flow_version: int | None = None  # the published flow version that answered it
 
 
 _INSERT = events.insert()  # built once: every batch is the same statement

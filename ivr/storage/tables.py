@@ -11,6 +11,7 @@ from sqlalchemy import (
                         ForeignKey,
                         Index,
                         Integer,
+                        LargeBinary,
                         MetaData,
                         String,
                         Table,
@@ -90,13 +91,19 @@ outbox = Table(
     Column("to_hash", String(64), nullable=False, index=True),
     Column("body", Text, nullable=False),
     Column("kind", String(24), nullable=False),  # booking_confirmation, content, ...
-    Column("status", String(12), nullable=False),  # pending, sending, sent, failed, blocked
+    Column("status", String(12), nullable=False),  # pending, sending, sent, failed, blocked, refused
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("last_error", String(200), nullable=True),
     Column("twilio_sid", String(64), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The call that asked for the text (a keyed hash of its CallSid), for the texts-per-call limit.
+    Column("call_hash", String(64), nullable=True, index=True),
+    # While 'sending': the worker holding the row and until when; renewed while it sends, and
+    # only a row whose lease ran out is queued again (its worker stopped).
+    Column("lease_owner", String(40), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
 )
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 
@@ -121,6 +128,7 @@ events = Table(
     Column("matched", Boolean, nullable=False),  # False for no_match, no_input, too_many_misses
     Column("event", String(32), nullable=False),  # option, no_match, emergency, person, booked, opt_out ...
     Column("lang", String(8), nullable=False),
+    Column("flow_version", Integer, nullable=True),  # the published flow version that answered the step
 )
 Index("ix_events_conversation", events.c.conversation, events.c.id)
 
@@ -130,4 +138,101 @@ sms_rate = Table(
     Column("phone_hash", String(64), primary_key=True),
     Column("window_start", DateTime(timezone=True), nullable=False),
     Column("hits", Integer, nullable=False),  # texts in the window, this one included
+)
+
+# ---- the staff console (ivr/console/) -------------------------------------------------------------
+
+# Staff who sign in to the console. `session_token` changes on a password change, a role change
+# or a disable, which ends every session signed in with the old one.
+staff = Table(
+    "staff", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False, unique=True),  # stored lower-case
+    Column("password_hash", String(255), nullable=False),  # argon2id, never the password
+    Column("role", String(16), nullable=False),  # admin, editor, desk, viewer
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("session_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Failed sign-ins counted per account and per address, in a window, so the throttle holds
+# across workers and servers.
+signin_failures = Table(
+    "signin_failures", metadata,
+    Column("key", String(80), primary_key=True),  # "account:<hash>" or "address:<hash>"
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("failures", Integer, nullable=False),
+)
+
+# Every change made in the console or by `ivr staff`: who, when, what, from where. Never a
+# caller's number or words.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(254), nullable=False),  # a staff email, or "cli"
+    Column("action", String(48), nullable=False),  # staff.add, flows.publish, ...
+    Column("target", String(254), nullable=False, default=""),  # what it was done to
+    Column("detail", JSON, nullable=True),
+    Column("address", String(64), nullable=False, default=""),  # the client's address ("" from the CLI)
+)
+
+# Flow versions (storage/flow_versions.py, ivr/versions/): every published set of flow files,
+# kept for good. The live version is the highest number; rollback publishes an old one's files
+# again under a new number, so history is never rewritten.
+flow_versions = Table(
+    "flow_versions", metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),  # given under flow_lock: 1, 2, 3 ...
+    Column("content_hash", String(64), nullable=False, index=True),  # sha256 of the files' names and bytes
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_by", String(120), nullable=False),  # a staff account, `cli` or `files`
+    Column("note", Text, nullable=False),
+    Column("based_on", Integer, nullable=True),  # the version it was made from (None: the first)
+    Column("draft_id", Integer, nullable=True),  # the draft it was published from
+    Column("warnings", Integer, nullable=False),  # published versions have no errors
+    Column("problems", JSON, nullable=False),  # the validation result: [{file, line, severity, message, hint}]
+    Column("changes", JSON, nullable=False),  # what changed from the version live before: nodes, languages
+)
+
+flow_version_files = Table(
+    "flow_version_files", metadata,
+    Column("number", Integer, ForeignKey("flow_versions.number"), primary_key=True),
+    Column("name", String(120), primary_key=True),  # e.g. main.yaml
+    Column("content", LargeBinary, nullable=False),  # byte for byte as published
+)
+
+# Drafts: a set of flow files being changed, saved (errors and all) at every edit; published as a
+# whole into a new version.
+flow_drafts = Table(
+    "flow_drafts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("based_on", Integer, nullable=False),  # the version it started from, or was brought up to date with
+    Column("state", String(12), nullable=False),  # draft, published or discarded
+    Column("revision", Integer, nullable=False),  # one more at every save: a save from an older one is refused
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    Column("made_by", String(120), nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    Column("saved_by", String(120), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("problems", JSON, nullable=False),  # as flow_versions.problems, from the last save
+    Column("conflicts", JSON, nullable=False),  # fields changed both here and in a version published meanwhile
+    Column("published_as", Integer, nullable=True),  # the version it became
+)
+
+flow_draft_files = Table(
+    "flow_draft_files", metadata,
+    Column("draft_id", Integer, ForeignKey("flow_drafts.id"), primary_key=True),
+    Column("name", String(120), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+)
+
+# One row whose lock every publish takes first: publishes run one after the other on SQLite and
+# PostgreSQL alike, each seeing the one before it as live.
+flow_lock = Table(
+    "flow_lock", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("publishes", Integer, nullable=False),
 )
