@@ -47,7 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     svc.flows.init_app(app)  # one flow version for the whole of each request
     for blueprint in (voice.bp, sms.bp, *BLUEPRINTS):
         app.register_blueprint(blueprint)
-    mount(app, create_console(svc, app.config))
+    mount(app, create_console(svc, app.config, create_app))
     warn_without_accounts(app)
 
     if app.config["OUTBOX_WORKER"]:

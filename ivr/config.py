@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +20,8 @@ MIN_SECRET_LENGTH = 32  # SECRET_KEY in production: keys the number hashes, so i
 KNOWN_SECRETS = frozenset({DEV_SECRET, "test-secret", "bench-secret-key-not-for-production", "changeme",
                            "change-me", "secret", "your-secret-key", "dev", "development"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_REMINDER_HOURS = 24 * 30
+_QUIET = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 MAX_REQUEST_BYTES = 64 * 1024  # a webhook body; Twilio's largest (a 1600-character Body) is far smaller
 
 
@@ -64,6 +67,45 @@ def _count(env, name: str, default: int) -> int:
     return int(value)
 
 
+def _reminder_hours(value: str | None) -> tuple[int, ...]:
+    """REMINDER_HOURS: whole hours before each appointment, comma-separated ("72,24"); "none": no reminders."""
+    text = (value or "72,24").strip().lower()
+    if text in ("none", "off", "0"):
+        return ()
+    hours = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        if not part.isdigit() or not 1 <= int(part) <= MAX_REMINDER_HOURS:
+            raise ConfigError(f"REMINDER_HOURS={value!r}: use whole hours from 1 to {MAX_REMINDER_HOURS}, "
+                              "comma-separated, like 72,24 (or none)")
+        hours.append(int(part))
+    return tuple(sorted(set(hours), reverse=True))
+
+
+def _quiet_hours(value: str | None) -> tuple[str, str] | None:
+    """QUIET_HOURS: "21:00-08:00" (clinic time, may pass midnight); "none": texts at any hour."""
+    text = (value or "21:00-08:00").strip().lower()
+    if text in ("none", "off"):
+        return None
+    match = _QUIET.match(text)
+    if not match or int(match[1]) > 23 or int(match[3]) > 23 or int(match[2]) > 59 or int(match[4]) > 59:
+        raise ConfigError(f"QUIET_HOURS={value!r}: write two clinic times like 21:00-08:00 (or none)")
+    start, end = f"{int(match[1]):02d}:{match[2]}", f"{int(match[3]):02d}:{match[4]}"
+    if start == end:
+        raise ConfigError(f"QUIET_HOURS={value!r}: the start and the end are the same time")
+    return start, end
+
+
+def _rate(env, name: str, default: float) -> float:
+    value = (env.get(name) or "").strip()
+    try:
+        rate = float(value) if value else default
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= 1000:
+        raise ConfigError(f"{name}={value!r}: use texts a second, like 1 (a long code) or 30 (0: no limit)")
+    return rate
+
+
 def from_env(instance_path: str) -> dict:
     env = os.environ
     mode = env.get("IVR_ENV", "production").strip().lower()
@@ -95,6 +137,10 @@ def from_env(instance_path: str) -> dict:
         # INFO: starts, reloads, warnings, errors; DEBUG adds a line for every step (the events
         # table already records each one).
         "LOG_LEVEL": _log_level(env.get("LOG_LEVEL")),
+        # The staff console: how long a session lasts, and how many proxies before the server may
+        # be trusted to say the client's address (X-Forwarded-For) for the sign-in throttle and audit.
+        "CONSOLE_SESSION_HOURS": float(env.get("CONSOLE_SESSION_HOURS") or 10),
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),
         # A spoken menu choice Twilio is less sure of than this (its Confidence, 0 to 1) is asked
         # about first ("Did you mean treatment?"); 0: never. Red flags are acted on at any confidence.
         "SPEECH_CONFIRM_BELOW": _fraction(env, "SPEECH_CONFIRM_BELOW", 0.5),
@@ -105,6 +151,14 @@ def from_env(instance_path: str) -> dict:
         "MAX_BOOKINGS_PER_NUMBER": _count(env, "MAX_BOOKINGS_PER_NUMBER", 1),  # upcoming; 0: no limit
         "TEXTS_PER_CALL": _count(env, "TEXTS_PER_CALL", 3),  # "text me this" and the like; 0: no limit
         "TEXTS_PER_NUMBER_PER_DAY": _count(env, "TEXTS_PER_NUMBER_PER_DAY", 5),  # the same, in 24 hours
+        # Reminders and the waitlist (ivr/reminders/).
+        "REMINDER_HOURS": _reminder_hours(env.get("REMINDER_HOURS")),  # texts this many hours before
+        "QUIET_HOURS": _quiet_hours(env.get("QUIET_HOURS")),  # (start, end), clinic time; None: none
+        "WAITLIST_OFFER_MINUTES": _count(env, "WAITLIST_OFFER_MINUTES", 30) or 30,  # how long an offer holds
+        "TWILIO_MPS": _rate(env, "TWILIO_MPS", 1.0),  # texts a second, all workers and servers together
+        # The reminders' background worker: None follows OUTBOX_WORKER.
+        "REMINDERS_WORKER": _flag(env.get("REMINDERS_WORKER"), None),
+        "REMINDERS_POLL_SECONDS": float(env.get("REMINDERS_POLL_SECONDS") or 60),
     }
 
 

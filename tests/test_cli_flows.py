@@ -138,7 +138,7 @@ def test_a_recorded_session_replays_as_a_conversation_test(tmp_path, channel, co
 
 
 def test_a_trial_checks_signatures_like_production():
-    with trial_app(FLOWS) as (app, signer):
+    with trial_app(FLOWS, create_app) as (app, signer):
         assert app.config["VERIFY_SIGNATURES"] and len(app.config["TWILIO_AUTH_TOKEN"]) == 32
         assert app.test_client().post("/voice", data={"CallSid": "CA1"}).status_code == 403
         assert signer.post("/voice", {"CallSid": "CA1"}).status_code == 200

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from console_client import PASSWORD, Clock, StaffBrowser, accounts, make_staff
 from flask import Flask
 
 from ivr.app import create_app
@@ -18,6 +17,7 @@ from ivr.simulate.phone import Phone, Signer, Texter
 from ivr.storage.staff import ROLES
 
 from conftest import AUTH_TOKEN, make_config
+from console_client import PASSWORD, Clock, StaffBrowser, accounts, make_staff
 
 EMAILS = {role: f"{role}@clinic.example" for role in ROLES}
 
@@ -266,3 +266,20 @@ def test_the_webhooks_never_set_or_read_a_session_cookie(app, browser):
     assert "Set-Cookie" not in call.headers
     assert "Set-Cookie" not in Phone(Signer(app.test_client(), AUTH_TOKEN)).signer.post(
         "/sms", {"From": "+15025550123", "Body": "hi", "MessageSid": "SM" + "2" * 32}).headers
+
+
+def test_behind_a_trusted_proxy_the_clients_address_is_recorded(tmp_path):
+    app = create_app(make_config(tmp_path, TRUSTED_PROXIES=1))
+    make_staff(app, EMAILS["admin"], "admin")
+    browser = StaffBrowser(app)
+    browser.client.environ_base["HTTP_X_FORWARDED_FOR"] = "192.0.2.44"
+    browser.sign_in(EMAILS["admin"], address="10.0.0.2")  # the proxy's own address
+    entry = next(e for e in accounts(app).audit.page(5) if e.action == "signin")
+    assert entry.address == "192.0.2.44"
+    (tmp_path / "other").mkdir()
+    untrusted = create_app(make_config(tmp_path / "other", TRUSTED_PROXIES=0))  # a forged header is not believed
+    make_staff(untrusted, EMAILS["admin"], "admin")
+    forged = StaffBrowser(untrusted)
+    forged.client.environ_base["HTTP_X_FORWARDED_FOR"] = "192.0.2.44"
+    forged.sign_in(EMAILS["admin"], address="10.0.0.2")
+    assert next(e for e in accounts(untrusted).audit.page(5) if e.action == "signin").address == "10.0.0.2"

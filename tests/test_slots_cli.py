@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from ivr.app import create_app
 from ivr.cli import main
-from ivr.cli.slots_commands import parse_every, sample_days
+from ivr.cli.slots_commands import parse_every
+from ivr.storage.sample_slots import sample_days
 
 from conftest import make_config
 

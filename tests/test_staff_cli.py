@@ -4,12 +4,12 @@ from __future__ import annotations
 import logging
 
 import pytest
-from console_client import StaffBrowser, accounts
 
 from ivr.app import create_app
 from ivr.cli import main
 
 from conftest import make_config
+from console_client import StaffBrowser, accounts
 
 PASSWORD = "a long enough password"
 

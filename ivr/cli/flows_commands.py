@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ..app import create_app
 from ..config import PROJECT_ROOT
 from ..flow import FlowError, load_flow
 from ..flow import graph as drawing
@@ -119,7 +120,7 @@ def _try(channel: str, flows, label: str, lang: str | None, script: str | None, 
         raise click.BadParameter(f"'{lang}' is not one of the languages ({', '.join(flow.languages)})",
                                  param_hint="--lang")
     typed_by_hand = not script and sys.stdin.isatty()
-    with trial_app(flows) as (app, signer):
+    with trial_app(flows, create_app) as (app, signer):
         trial = Trial(channel, signer)
         how = ("Type a key, say WORDS, or an empty line for silence; Ctrl-D hangs up."
                if channel == "voice" else "Type a message; Ctrl-D ends.")

@@ -6,7 +6,7 @@ Each command runs in the app (the same settings as the server) and takes the app
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 import click
 from flask.cli import AppGroup
@@ -14,13 +14,11 @@ from flask.cli import AppGroup
 from ..messaging.texts import queue_text
 from ..services import current_flow, current_time, services
 from ..services.notices import tell_cancelled
+from ..storage.sample_slots import SAMPLE_DAYS, SAMPLE_HOURS, add_sample_slots
 from ..storage.slots import Slot
 from ..storage.times import local_to_utc
 from .output import clinic_zone, count, mask_number, table, when
 
-SAMPLE_DAYS = 5  # weekdays of sample slots
-SAMPLE_HOURS = (time(9), time(12))  # first start, end of the last slot
-SAMPLE_EVERY = timedelta(minutes=30)
 _EVERY = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
 
 
@@ -128,16 +126,6 @@ def import_slots(csv_file: str) -> None:
                                    "fix them and import the file again")
 
 
-def sample_days(today: date, days: int = SAMPLE_DAYS) -> list[date]:
-    """The next `days` weekdays after today."""
-    found, day = [], today
-    while len(found) < days:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            found.append(day)
-    return found
-
-
 @slots.command("seed-sample")
 def seed_sample() -> None:
     """Sample slots for trying the line: the next weekdays, 9:00 to 12:00 every 30 minutes,
@@ -147,12 +135,8 @@ def seed_sample() -> None:
     if upcoming:
         click.echo(f"{count(len(upcoming), 'upcoming slot')} already: no sample slots added.")
         return
+    added = add_sample_slots(store, now, zone)
     first, end = SAMPLE_HOURS
-    per_day = (datetime.combine(date.min, end) - datetime.combine(date.min, first)) // SAMPLE_EVERY
-    added = []
-    for day in sample_days(now.astimezone(zone).date()):
-        start = local_to_utc(day, first, zone).astimezone(zone)
-        added += store.add_slots(start, SAMPLE_EVERY, per_day, now=now)
     click.echo(f"Added {len(added)} sample slots: {SAMPLE_DAYS} weekdays from "
                f"{when(added[0].starts_at, zone)}, {first:%H:%M}-{end:%H:%M} every 30 minutes ({zone}).")
 

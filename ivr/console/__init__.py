@@ -8,14 +8,16 @@ calls the same services (flow, storage) as the webhooks.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Callable
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..privacy import keyed_hash
 from ..services import EXTENSION, Services
-from . import admin, auth, home
+from . import admin, auth, drafts_pages, files_pages, home, publish_pages, trial_pages
 from .accounts import StaffAccounts
 from .login import login_manager
 from .roles import can
@@ -25,7 +27,9 @@ PATH = "/console"
 SESSION_HOURS = 10  # a working day
 
 
-def create_console(svc: Services, config: dict) -> Flask:
+def create_console(svc: Services, config: dict, make_app: Callable[[dict], Flask]) -> Flask:
+    """The console for these services. `make_app`: the line's app factory, for the practice copies
+    of the line that trials run on (the console sits below the app, which hands it in)."""
     console = Flask(__name__)
     console.config.update(config)
     production = config["IVR_ENV"] == "production"
@@ -41,12 +45,17 @@ def create_console(svc: Services, config: dict) -> Flask:
     )
     console.extensions[EXTENSION] = svc
     console.extensions["console.accounts"] = StaffAccounts(svc.db, config["SECRET_KEY"])
+    console.extensions["console.make_app"] = make_app
     CSRFProtect(console)
     login_manager.init_app(console)
-    for blueprint in (auth.bp, home.bp, admin.bp):
+    for blueprint in (auth.bp, home.bp, drafts_pages.bp, files_pages.bp, publish_pages.bp, trial_pages.bp,
+                      admin.bp):
         console.register_blueprint(blueprint)
     console.after_request(secure_headers)
     console.jinja_env.globals["can"] = can
+    proxies = int(config.get("TRUSTED_PROXIES") or 0)
+    if proxies:  # the client's address as the trusted proxies report it
+        console.wsgi_app = ProxyFix(console.wsgi_app, x_for=proxies, x_proto=proxies)
     for status, title in ((403, "Not allowed"), (404, "Not found")):
         console.register_error_handler(status, _error_page(status, title))
     console.register_error_handler(CSRFError, _stale_form)

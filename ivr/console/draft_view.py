@@ -39,6 +39,12 @@ class NodeView:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
+    def missing(self, lang: str) -> list[str]:
+        """The texts callers need that this node lacks in `lang` (a texted version is optional)."""
+        needed = [f for f in ("title", "say") if f != "say" or self.type != "menu" or any(self.texts["say"].values())]
+        return [f for f in needed if not self.texts[f].get(lang)] + [
+            f"option {o.key} label" for o in self.options if not o.label.get(lang)]
+
 
 @dataclass
 class DraftView:
@@ -73,9 +79,7 @@ def draft_view(files: dict[str, bytes], problems: list[Problem]) -> DraftView:
 
 def _node_view(node_id: str, node: dict, file: str, depth, parent, languages) -> NodeView:
     kind = str(node.get("type", ""))
-    texts = {f: _texts(node.get(f)) for f in TEXT_FIELDS if f in node or f in ("title", "say")}
-    if kind == "menu" and "say" not in node:
-        texts.pop("say", None)
+    texts = {f: _texts(node.get(f)) for f in TEXT_FIELDS}  # an empty one can be written in
     options = [OptionView(str(o.get("key", "")), str(o.get("goto", "")), _texts(o.get("label")),
                           _words(o.get("words")), _words(o.get("keywords")))
                for o in node.get("options") or [] if isinstance(o, dict)]

@@ -15,6 +15,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "publish_flows": frozenset({"admin", "editor"}),  # publish, roll back
     "manage_staff": frozenset({"admin"}),  # accounts
     "read_audit": frozenset({"admin"}),
+    "run_desk": frozenset({"admin", "desk"}),  # slots, bookings, call-backs, the outbox: change them
+    "see_patients": frozenset({"admin", "desk"}),  # full numbers, names, the words of texts
+    "view_desk": frozenset({"admin", "desk", "viewer"}),  # the desk's lists, numbers masked for a viewer
+    "view_reports": frozenset({"admin", "desk", "viewer"}),  # the figures
 }
 
 

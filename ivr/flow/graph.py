@@ -123,7 +123,12 @@ def mermaid(flow: Flow, lang: str) -> str:
 
 # ---- Graphviz ----
 
-def dot(flow: Flow, lang: str) -> graphviz.Digraph:
+CHANGED_STYLE = {"color": "#b45309", "penwidth": "3"}  # a node a draft changes (the console's overview)
+
+
+def dot(flow: Flow, lang: str, marked: frozenset[str] = frozenset()) -> graphviz.Digraph:
+    """The line as a Graphviz graph; `marked` nodes (those a draft changes) get a thick border and
+    "changed" in their label, so the mark does not rest on colour alone."""
     boxes, arrows = layout(flow, lang)
     graph = graphviz.Digraph("line", graph_attr={"rankdir": "LR", "fontname": "Helvetica"},
                              node_attr={"fontname": "Helvetica", "fontsize": "11", "style": "filled"},
@@ -135,18 +140,20 @@ def dot(flow: Flow, lang: str) -> graphviz.Digraph:
             graph.node(box.id, box.title, shape="cds", fillcolor="#ffffff")
         else:
             _, shape, colour = STYLES.get(box.kind, DEFAULT_STYLE)
-            graph.node(box.id, f"{box.title}\\n{box.kind}: {box.id}",  # "\\n" is a line break in DOT
-                       shape=shape, fillcolor=colour, style="filled,rounded" if box.kind == "menu" else "filled")
+            changed = box.id in marked
+            graph.node(box.id, f"{box.title}\\n{box.kind}: {box.id}" + ("\\n(changed)" if changed else ""),
+                       shape=shape, fillcolor=colour, style="filled,rounded" if box.kind == "menu" else "filled",
+                       **(CHANGED_STYLE if changed else {}))
     for arrow in arrows:
         graph.edge(arrow.source, arrow.target, "\\n".join(arrow.lines),
                    style="dashed" if arrow.anywhere else "solid")
     return graph
 
 
-def draw(flow: Flow, lang: str, fmt: str) -> bytes:
+def draw(flow: Flow, lang: str, fmt: str, marked: frozenset[str] = frozenset()) -> bytes:
     """SVG or PNG, drawn by Graphviz; raises GraphvizMissing when `dot` is not installed."""
     try:
-        return dot(flow, lang).pipe(format=fmt)
+        return dot(flow, lang, marked).pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         raise GraphvizMissing(fmt) from None
 

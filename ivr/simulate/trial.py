@@ -13,9 +13,8 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
-from ..app import create_app
 from .phone import Phone, Signer, Texter
 from .script import record
 
@@ -28,10 +27,14 @@ class InputError(ValueError):
 
 
 @contextmanager
-def trial_app(flows: str | Path | Mapping[str, bytes]) -> Iterator[tuple]:
-    """(app, signer): the app as production runs it, on a database that is gone afterwards, and
+def trial_app(flows: str | Path | Mapping[str, bytes], make_app: Callable[[dict], object], quiet: bool = True,
+              overrides: dict | None = None) -> Iterator[tuple]:
+    """(app, signer): the app as production runs it (made by `make_app`, the app factory: this
+    package sits below the app, which hands its factory in), on a database that is gone afterwards, and
     a signer that posts to it with the trial's token. `flows`: a folder, or a version's or a
-    draft's files (name -> bytes), which become the trial database's version 1."""
+    draft's files (name -> bytes), which become the trial database's version 1. `quiet`: the
+    line's own log at warnings only (a terminal trial; the console's trials leave it be).
+    `overrides`: settings of the trial app (the console passes its clock)."""
     with tempfile.TemporaryDirectory(prefix="ivr-trial-") as folder:
         if isinstance(flows, Mapping):
             files, flows = flows, Path(folder) / "flows"
@@ -39,13 +42,15 @@ def trial_app(flows: str | Path | Mapping[str, bytes]) -> Iterator[tuple]:
             for name, content in files.items():
                 (flows / name).write_bytes(content)
         token = secrets.token_hex(16)
-        app = create_app({
+        app = make_app({
             "IVR_ENV": "development", "TWILIO_AUTH_TOKEN": token, "VERIFY_SIGNATURES": True,
             "PUBLIC_BASE_URL": "", "DATABASE_URL": f"sqlite:///{Path(folder) / 'trial.sqlite3'}",
             "FLOWS_DIR": str(flows), "SECRET_KEY": secrets.token_hex(16), "TRANSFER_NUMBER": DEMO_TRANSFER,
             "OUTBOX_WORKER": False,  # a trial sends no real texts
+            **(overrides or {}),
         })
-        logging.getLogger("ivr").setLevel(logging.WARNING)  # the transcript is the output
+        if quiet:
+            logging.getLogger("ivr").setLevel(logging.WARNING)  # the transcript is the output
         try:
             yield app, Signer(app.test_client(), token)
         finally:
@@ -57,6 +62,7 @@ def trial_app(flows: str | Path | Mapping[str, bytes]) -> Iterator[tuple]:
 class Reply:
     sentences: list[str]  # what the caller heard, or the text that came back (one item)
     waiting: str  # gather, dial, hangup (voice); reply, none (SMS)
+    languages: list[str] = field(default_factory=list)  # voice: the language each sentence is said in
 
 
 @dataclass
@@ -117,7 +123,10 @@ class Trial:
                     "say": lambda: self.phone.say(arg), "silence": self.phone.silence,
                     "dial": lambda: self.phone.dial_ends(arg)}[action]()
             heard, self.waiting = turn.text, turn.waiting
-            sentences = [text for text, _ in turn.said if text]
+            said = [(text, language) for text, language in turn.said if text]
+            sentences, languages = [text for text, _ in said], [language for _, language in said]
+            self.steps.append((action, arg, heard, self.waiting))
+            return Reply(sentences, self.waiting, languages)
         self.steps.append((action, arg, heard, self.waiting))
         return Reply(sentences, self.waiting)
 

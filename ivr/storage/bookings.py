@@ -20,17 +20,22 @@ from sqlalchemy.exc import IntegrityError
 from ..privacy import normalize_number, phone_hash
 from .db import Database
 from .driver import DriverTransaction
+from .reminders import CANCELLED_REASON, MOVED_REASON, ReminderStore
 from .slots import BOOKED, BY_TIME, Slot, check_lang, clean_text
 from .tables import bookings, slots
 from .times import as_utc, utc
 
 CHANNELS = ("voice", "sms")
-CANCELLED = "cancelled"
+CANCELLED, MOVED = "cancelled", "moved"
 BOOKINGS_LOCK = 11  # the scope of the per-number lock taken while booking (see DriverTransaction.serialize)
 
 
 class BookingLimitReached(Exception):
     """The number already has as many upcoming bookings as the clinic allows."""
+
+
+class _Changed(Exception):
+    """The booking changed while it was being moved: roll the move back."""
 
 
 @dataclass(frozen=True)
@@ -42,14 +47,15 @@ class Booking:
     name: str
     channel: str  # voice or sms
     lang: str
-    status: str  # booked or cancelled
+    status: str  # booked, cancelled, or moved (to the booking in moved_to)
     created_at: datetime
+    confirmed_at: datetime | None = None  # the patient confirmed it, replying to a reminder
 
 
 def _booking(row) -> Booking:
     slot = Slot(row.slot_id, as_utc(row.starts_at), row.minutes, row.label)
     return Booking(row.id, slot, row.phone, row.phone_hash, row.name, row.channel, row.lang, row.status,
-                   as_utc(row.created_at))
+                   as_utc(row.created_at), as_utc(row.confirmed_at) if row.confirmed_at is not None else None)
 
 
 _BOOKING_ROWS = (select(bookings, slots.c.starts_at, slots.c.minutes, slots.c.label)
@@ -70,6 +76,14 @@ _UPCOMING = (select(func.count().label("upcoming")).select_from(bookings.join(sl
 _CANCEL = (update(bookings).where(bookings.c.id == bindparam("booking_id"), bookings.c.status == BOOKED)
            .values(status=CANCELLED, cancelled_at=bindparam("now", type_=bookings.c.cancelled_at.type))
            .returning(bookings.c.id))
+# A move frees the old slot once the new booking is in (same transaction): cancelled_at is when
+# its slot was freed, as for a cancellation.
+_MOVED = (update(bookings).where(bookings.c.id == bindparam("booking_id"), bookings.c.status == BOOKED)
+          .values(status=MOVED, moved_to=bindparam("new_booking"),
+                  cancelled_at=bindparam("now", type_=bookings.c.cancelled_at.type))
+          .returning(bookings.c.id))
+_CONFIRMED_MOVE = (update(bookings).where(bookings.c.id == bindparam("booking_id"))
+                   .values(confirmed_at=bindparam("now", type_=bookings.c.confirmed_at.type)))
 
 
 class BookingStore:
@@ -81,6 +95,8 @@ class BookingStore:
         # busiest write.
         self._book, self._booking = db.prepare(_BOOK), db.prepare(_BOOKING)
         self._upcoming, self._cancel = db.prepare(_UPCOMING), db.prepare(_CANCEL)
+        self._moved, self._confirmed_move = db.prepare(_MOVED), db.prepare(_CONFIRMED_MOVE)
+        self._reminders = ReminderStore(db)  # a booking's reminders change with it, in its transaction
 
     def book(self, slot_id: int, phone: str, name: str, channel: str, lang: str, now: datetime,
              then: Callable[[DriverTransaction, Booking], object] | None = None) -> Booking | None:
@@ -145,9 +161,44 @@ class BookingStore:
         booking's number): if it fails, nothing is cancelled."""
         with self.db.driver_begin() as tx:
             changed = tx.first(self._cancel, {"booking_id": booking_id, "now": utc(now, "now")})
+            if changed is not None:
+                self._reminders.skip_for_booking_in(tx, booking_id, CANCELLED_REASON, utc(now, "now"))
             if changed is not None and then is not None:
                 then(tx, _booking(tx.first(self._booking, {"booking_id": booking_id})))
         return changed is not None
+
+    def move(self, booking_id: int, slot_id: int, phone_hash: str, now: datetime) -> Booking | None:
+        """Move this number's upcoming booking to another open slot, in one transaction: the new
+        slot is booked first (the partial unique index decides a race for it, as for any booking),
+        then the old one is freed and its reminders not yet sent are skipped (the new booking gets
+        its own). The new booking counts as confirmed: the patient just chose it. None when the
+        new slot is taken, removed or past, or the booking is not this number's or no longer on;
+        then nothing changes."""
+        now = utc(now, "now")
+        try:
+            with self.db.driver_begin() as tx:
+                old = tx.first(self._booking, {"booking_id": booking_id})
+                if old is None or old.status != BOOKED or old.phone_hash != phone_hash or as_utc(old.starts_at) <= now:
+                    return None
+                values = {"slot_id": slot_id, "now": now, "phone": old.phone, "phone_hash": old.phone_hash,
+                          "name": old.name, "channel": old.channel, "lang": old.lang, "status": BOOKED,
+                          "created_at": now}
+                inserted = tx.first(self._book, values)
+                if inserted is None:
+                    return None
+                if tx.first(self._moved, {"booking_id": booking_id, "new_booking": inserted.id, "now": now}) is None:
+                    raise _Changed()  # cancelled meanwhile: the new booking goes too
+                self._reminders.skip_for_booking_in(tx, booking_id, MOVED_REASON, now)
+                tx.execute(self._confirmed_move, {"booking_id": inserted.id, "now": now})
+                moved = _booking(tx.first(self._booking, {"booking_id": inserted.id}))
+        except (IntegrityError, _Changed):
+            return None  # someone else's confirmation of that slot got in first
+        return moved
+
+    def booking_in(self, tx: DriverTransaction, booking_id: int) -> Booking | None:
+        """The booking, read in a transaction the caller has open."""
+        row = tx.first(self._booking, {"booking_id": booking_id})
+        return _booking(row) if row else None
 
     def list_bookings(self, now: datetime, include_past: bool = False, status: str | None = None) -> list[Booking]:
         """Bookings by slot time; upcoming only unless asked; of one status if given."""

@@ -8,6 +8,7 @@ from sqlalchemy import (
                         Boolean,
                         Column,
                         DateTime,
+                        Float,
                         ForeignKey,
                         Index,
                         Integer,
@@ -64,7 +65,9 @@ bookings = Table(
     Column("lang", String(8), nullable=False),
     Column("status", String(12), nullable=False),  # booked or cancelled
     Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),  # cancelled, or moved: the slot freed
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),  # the patient confirmed by replying
+    Column("moved_to", Integer, nullable=True),  # status 'moved': the booking it became
 )
 # The database itself guarantees a slot is booked at most once: of any number of callers
 # confirming it at the same moment, exactly one insert succeeds.
@@ -235,4 +238,76 @@ flow_lock = Table(
     "flow_lock", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("publishes", Integer, nullable=False),
+)
+
+# ---- reminders and the waitlist (ivr/reminders/) -------------------------------------------------
+
+# One row per (booking, kind): sending a reminder twice is a unique key away from impossible.
+# due -> claimed (leased to one worker) -> sent -> confirmed; or skipped, with the reason.
+reminders = Table(
+    "reminders", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("booking_id", Integer, ForeignKey("bookings.id"), nullable=False),
+    Column("kind", String(8), nullable=False),  # "72h", "24h": how long before the appointment
+    Column("phone_hash", String(64), nullable=False, index=True),  # the booking's number: caps, replies
+    Column("status", String(12), nullable=False),  # due, claimed, sent, confirmed, skipped
+    Column("due_at", DateTime(timezone=True), nullable=False),  # moved out of quiet hours, or deferred
+    Column("reason", String(80), nullable=True),  # why it was skipped or deferred
+    Column("lease_owner", String(40), nullable=True),  # while claimed: the worker, and until when
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("outbox_id", Integer, nullable=True),  # the text it became
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("booking_id", "kind", name="uq_reminder_once"),
+)
+Index("ix_reminders_due", reminders.c.status, reminders.c.due_at)
+
+# People waiting for a time to free up, optionally between two moments (a range of clinic days).
+waitlist = Table(
+    "waitlist", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("phone", String(32), nullable=False),  # where offers are texted; never logged
+    Column("phone_hash", String(64), nullable=False, index=True),
+    Column("name", String(120), nullable=False),  # the booking's name if they take an offer
+    Column("lang", String(8), nullable=False),
+    Column("channel", String(8), nullable=False),  # voice or sms: how they joined
+    Column("earliest", DateTime(timezone=True), nullable=True),  # None: from now
+    Column("latest", DateTime(timezone=True), nullable=True),  # None: any time
+    Column("status", String(12), nullable=False),  # waiting, booked, left, lapsed
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),  # when waiting lapses
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+# One waiting entry a number: joining again changes it.
+Index("uq_waiting_once", waitlist.c.phone_hash, unique=True,
+      sqlite_where=text("status = 'waiting'"), postgresql_where=text("status = 'waiting'"))
+
+# A freed time offered to one waiting person, until it expires.
+waitlist_offers = Table(
+    "waitlist_offers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("waitlist.id"), nullable=False),
+    Column("slot_id", Integer, ForeignKey("slots.id"), nullable=False),
+    Column("phone_hash", String(64), nullable=False, index=True),
+    Column("status", String(12), nullable=False),  # open, taken, expired, declined, gone
+    Column("offered_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("outbox_id", Integer, nullable=True),
+    Column("booking_id", Integer, nullable=True),  # taken: the booking it became
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("entry_id", "slot_id", name="uq_offer_once"),  # never the same time twice to one person
+)
+# One person at a time: a slot has at most one open offer, a person at most one.
+Index("uq_offer_open_slot", waitlist_offers.c.slot_id, unique=True,
+      sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"))
+Index("uq_offer_open_entry", waitlist_offers.c.entry_id, unique=True,
+      sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"))
+
+# The pace of texts to Twilio, shared by every sender of every server (storage/send_pace.py):
+# one row, the moment (seconds since the epoch) the next text may go.
+send_pace = Table(
+    "send_pace", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("next_at", Float, nullable=False),
 )
