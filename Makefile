@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test test-postgres bench clean
+.PHONY: setup run test test-postgres bench bench-reminders clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: setup $(BENCH_STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Sending at TWILIO_MPS=30 with two workers through a local fake of Twilio (bench/README.md): ~2 minutes.
+bench-reminders: setup
+	$(BIN)/python -m bench.reminders_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -7,7 +7,8 @@
 4. the webhooks (channels/) and what monitoring reads (observability/), each flow version pinned
    for a whole request (flow/source.py); the staff console (console/), an app of its own
    mounted at /console;
-5. the background work of this process: the outbox worker that sends queued texts (messaging/).
+5. the background work of this process: the outbox worker that sends queued texts, and the
+   reminders worker that queues reminders and waitlist offers (messaging/).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from . import config as settings
 from . import services
 from .channels import sms, voice
 from .console import create_console, mount, warn_without_accounts
+from .messaging.reminder_worker import start_reminder_worker
 from .messaging.worker import start_outbox_worker
 from .observability import BLUEPRINTS
 from .storage import migrate
@@ -50,8 +52,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     mount(app, create_console(svc, app.config, create_app))
     warn_without_accounts(app)
 
-    if app.config["OUTBOX_WORKER"]:
-        start_outbox_worker(app, svc.outbox)
+    outbox_worker = start_outbox_worker(app, svc.outbox) if app.config["OUTBOX_WORKER"] else None
+    reminders = app.config.get("REMINDERS_WORKER")
+    if app.config["OUTBOX_WORKER"] if reminders is None else reminders:
+        start_reminder_worker(app, svc, outbox_worker.wake if outbox_worker is not None else None)
     return app
 
 

@@ -15,7 +15,9 @@ from contextlib import contextmanager
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -63,3 +65,16 @@ def chromium():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def text_when(driver, by: str, value: str, ready, seconds: float = 20) -> str:
+    """The element's text once `ready(text)` holds: after a key press submits a form, the old
+    page can still be there for a moment (a loaded machine), so read the new one, not that."""
+    def read(d):
+        try:
+            text = d.find_element(by, value).text
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+        return text if ready(text) else False
+
+    return WebDriverWait(driver, seconds).until(read)

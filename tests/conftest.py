@@ -67,6 +67,7 @@ def make_config(tmp_path: Path, **overrides) -> dict:
         "OFFICE_HOURS": "Mon-Sun 00:00-24:00",  # open: tests of closed hours say so
         "OUTBOX_WORKER": False,
         "EVENTS_FLUSH_SECONDS": 0,  # each step written at once: tests read the table right after
+        "TWILIO_MPS": 0,  # texts sent one at a time, unpaced: tests of the pace set their own
     }
     config.update(overrides)
     return config

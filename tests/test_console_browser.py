@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from ivr.app import create_app
 from ivr.simulate.phone import Phone, Signer
 
-from browser import chromium, served
+from browser import chromium, served, text_when
 from conftest import AUTH_TOKEN, make_config
 from console_client import PASSWORD, StaffBrowser, make_staff
 
@@ -39,13 +39,14 @@ def sign_in_by_keyboard(driver, base: str, email: str) -> None:
     driver.switch_to.active_element.send_keys(Keys.TAB)
     assert driver.switch_to.active_element.get_attribute("id") == "email"
     driver.switch_to.active_element.send_keys(email, Keys.TAB, PASSWORD, Keys.ENTER)
+    WebDriverWait(driver, 20).until(lambda d: "/sign-in" not in d.current_url)
 
 
 def test_a_viewer_signs_in_by_keyboard_and_reads_the_line(site, browser):
     app, base = site
     sign_in_by_keyboard(browser, base, "viewer@clinic.example")
+    text_when(browser, By.TAG_NAME, "h1", lambda heading: heading == "The line as callers meet it")
     assert browser.current_url == base + "/console/"
-    assert browser.find_element(By.TAG_NAME, "h1").text == "The line as callers meet it"
     links = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav a")]
     assert "Accounts" not in links  # and the server refuses it too:
     browser.get(base + "/console/admin/staff")
@@ -57,6 +58,7 @@ def test_a_wrong_password_is_told_beside_the_form_and_tied_to_its_fields(site, b
     browser.get(base + "/console/sign-in")
     browser.find_element(By.ID, "email").send_keys("admin@clinic.example")
     browser.find_element(By.ID, "password").send_keys("not it at all", Keys.ENTER)
+    text_when(browser, By.ID, "signin-error", bool)
     error = browser.find_element(By.ID, "signin-error")
     assert error.get_attribute("role") == "alert" and "do not match" in error.text
     assert browser.find_element(By.ID, "password").get_attribute("aria-describedby") == "signin-error"
@@ -113,7 +115,7 @@ def test_an_editor_changes_both_languages_tries_publishes_and_rolls_back(editing
 
     browser.find_element(By.LINK_TEXT, "Drafts").click()
     browser.find_element(By.ID, "note").send_keys("friendlier prevention", Keys.ENTER)
-    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Draft 1")
+    text_when(browser, By.TAG_NAME, "h1", lambda heading: heading.startswith("Draft 1"))
     browser.get(base + "/console/drafts/1/nodes/prevention")
 
     spoken = browser.find_element(By.ID, "say-en")

@@ -101,6 +101,22 @@ def test_a_prepared_statement_is_compiled_once_per_statement(db):
     assert db.prepare(select(call_drafts)) is not db.prepare(statement)
 
 
+def test_literal_values_and_none_in_a_prepared_statement_are_converted_as_sqlalchemy_would(db):
+    """A value written into the statement (a datetime, a None) is an anonymous bind parameter:
+    it once failed with KeyError '%(... param)s' in parameters() (reminders skipped inside a cancel)."""
+    with db.driver_begin() as tx:
+        tx.execute(db.prepare(db.upsert_statement(sms_sessions, COLUMNS)), row())
+    clear = (sms_sessions.update().where(sms_sessions.c.phone_hash == bindparam("key"),
+                                         sms_sessions.c.updated_at == WHEN)
+             .values(data=None, expires_at=WHEN + timedelta(days=2)).returning(sms_sessions.c.expires_at))
+    with db.driver_begin() as tx:
+        changed = tx.first(db.prepare(clear), {"key": "h1"})
+    assert utc(changed.expires_at) == WHEN + timedelta(days=2)
+    with db.begin() as conn:
+        read = conn.execute(READ, {"phone_hash": "h1"}).one()
+    assert (read.data, utc(read.expires_at)) == (None, WHEN + timedelta(days=2))
+
+
 def test_statements_with_expanding_parameters_are_refused(db):
     with pytest.raises(ValueError, match="expanding"):
         Prepared(select(sms_optouts).where(sms_optouts.c.phone_hash.in_(["a", "b"])), db.engine.dialect)

@@ -30,15 +30,19 @@ from ..engine.state import Input, Result, State, View
 from ..flow.flow import Flow
 from ..words import tokens
 from . import timefmt
+from .days import parse as parse_days
 from .names import same_name
+from .reply_words import WAIT, reply_kind, wait_days_text
 
 CHOOSE, CONFIRM, NAME, READBACK, CANCEL = "choose", "confirm", "name", "readback", "cancel"
 CANCEL_NAME = "cancel_name"  # a caller says the booking's name before hearing it or cancelling
+MOVE = "move"  # a texter moving booking `ref` (a reply to its reminder) picks the new time
+WAIT_NAME = "wait_name"  # joining the waitlist (for the clinic days in `days`): the name to book under
 CB_OFFER, CB_NAME, CB_NUMBER, CB_DIGITS = "cb_offer", "cb_name", "cb_number", "cb_digits"
-BOOKING_STAGES = {CHOOSE, CONFIRM, NAME, READBACK, CANCEL, CANCEL_NAME}
+BOOKING_STAGES = {CHOOSE, CONFIRM, NAME, READBACK, CANCEL, CANCEL_NAME, MOVE, WAIT_NAME}
 CALLBACK_STAGES = {CB_OFFER, CB_NAME, CB_NUMBER, CB_DIGITS}
 PAGE_SIZE = 3
-KEY_YES, KEY_NO, KEY_MORE = "1", "2", "4"
+KEY_YES, KEY_NO, KEY_MORE, KEY_WAIT = "1", "2", "4", "5"
 MAX_NAME = 60
 NAME_TRIES = 2  # names a verified caller may say before the line gives up on cancelling
 # How far the line trusts that the caller is the owner of the number it shows (desk.caller_trust):
@@ -70,6 +74,15 @@ class Desk(Protocol):
     def caller_last4(self) -> str: ...
     def request_callback(self, name: str, number: str | None) -> None: ...
     def send_page(self, node_id: str, lang: str) -> str: ...  # text_sent, text_not_sent or text_limit
+    # Reminders and the waitlist (ivr/reminders/): a texter's replies, and joining the waitlist.
+    def today(self): ...  # the clinic's date now
+    def reply_context(self): ...  # the reminder or offer a texter's reply answers (replies.Context), or None
+    def confirm_booking(self, booking_id: int) -> bool: ...
+    def move_booking(self, booking_id: int, slot_id: int): ...  # the booking it became; None: the time went
+    def can_get_offers(self) -> bool: ...  # offers go by text: can this number get the line's texts?
+    def join_waitlist(self, name: str, days: str) -> None: ...  # days: booking.days.Days encoded
+    def take_offer(self, offer_id: int): ...  # the booking made; None: expired or taken; AtBookingLimit
+    def decline_offer(self, offer_id: int) -> None: ...
 
 
 def stage_fits(flow: Flow, state: State) -> bool:
@@ -115,8 +128,11 @@ def _at_limit(flow: Flow, state: State, notices: tuple = ()) -> Result:
 
 
 def _listing(state: State, desk, event: str, notices: tuple, page: int, present: bool = True) -> Result:
+    """The open times, page by page: to book one (CHOOSE), or to move booking `ref` to (MOVE)."""
     offered, more = desk.open_slots(page)
-    listed = State(state.node, state.lang, state.misses, CHOOSE, page=page, offered=tuple(s.id for s in offered))
+    stage, ref = (MOVE, state.ref) if state.stage == MOVE else (CHOOSE, 0)
+    listed = State(state.node, state.lang, state.misses, stage, page=page, offered=tuple(s.id for s in offered),
+                   ref=ref)
     return Result(listed, event, notices, present, View(offered=tuple(offered), more=more))
 
 
@@ -152,7 +168,7 @@ def redisplay(flow: Flow, state: State, desk, event: str, notices: tuple = (), p
         return Result(State(state.node, state.lang, state.misses), event, notices, present)
 
     def again() -> Result:
-        if state.stage == CHOOSE:
+        if state.stage in (CHOOSE, MOVE):
             return _listing(state, desk, event, notices, state.page, present)
         if state.stage in (CONFIRM, NAME, READBACK):
             slot = desk.open_slot(state.slot)
@@ -164,7 +180,7 @@ def redisplay(flow: Flow, state: State, desk, event: str, notices: tuple = (), p
             if booking is None or booking.id != state.ref:
                 return Result(State(flow.line.start, state.lang), "no_booking", notices + ("cancel_none",))
             return Result(state, event, notices, present, View(booking=booking))
-        if state.stage == CANCEL_NAME:
+        if state.stage in (CANCEL_NAME, WAIT_NAME):
             return Result(state, event, notices, present)
         return Result(state, event, notices, present,
                       View(hours=desk.hours_said(state.lang), last4=desk.caller_last4()))
@@ -180,8 +196,9 @@ def stage_step(flow: Flow, state: State, inp: Input, desk, is_command: IsCommand
         return None
     handler = {CHOOSE: _on_choose, CONFIRM: _on_confirm, NAME: _on_name, READBACK: _on_readback,
                CANCEL: _on_cancel, CANCEL_NAME: _on_cancel_name, CB_OFFER: _on_cb_offer, CB_NAME: _on_name,
-               CB_NUMBER: _on_cb_number, CB_DIGITS: _on_cb_digits}[state.stage]
-    if state.stage in (NAME, CB_NAME, CB_DIGITS, CANCEL_NAME) and is_command(state, inp):
+               CB_NUMBER: _on_cb_number, CB_DIGITS: _on_cb_digits, MOVE: _on_choose,
+               WAIT_NAME: _on_wait_name}[state.stage]
+    if state.stage in (NAME, CB_NAME, CB_DIGITS, CANCEL_NAME, WAIT_NAME) and is_command(state, inp):
         return None
     return _guard(lambda: handler(flow, state, inp, desk), flow, state, "booking", ())
 
@@ -203,7 +220,11 @@ def _is_no(answer: str | None) -> bool:
 
 
 def _on_choose(flow: Flow, state: State, inp: Input, desk):
+    if state.stage == MOVE and desk.caller_trust != OWNER:  # only a texter moves a booking (its owner)
+        return Result(State(flow.line.start, state.lang), "no_booking", ("cancel_none",))
     answer = _answer(flow, state, inp)
+    if state.stage == CHOOSE and (answer == KEY_WAIT or _asks_to_wait(inp)):
+        return _to_waitlist(flow, state, inp, desk)
     if answer in ("more", KEY_MORE):
         later, _ = desk.open_slots(state.page + 1)
         if later:
@@ -216,7 +237,50 @@ def _on_choose(flow: Flow, state: State, inp: Input, desk):
         chosen = _slot_said(flow, state, inp, desk)
     if chosen is None:
         return None
+    if state.stage == MOVE:
+        return _move(flow, state, chosen, desk)
     return _ask(replace(state, slot=chosen), desk, NAME if inp.kind == TEXT else CONFIRM, "chosen")
+
+
+def _move(flow: Flow, state: State, slot_id: int, desk) -> Result:
+    """Booking `ref` moved to the time chosen, in one transaction; if the time went meanwhile, new choices."""
+    moved = desk.move_booking(state.ref, slot_id)
+    if moved is None:
+        return _listing(state, desk, "taken", ("book_taken",), 0)
+    return Result(State(flow.line.start, state.lang), "moved", ("move_done",), view=View(booking=moved))
+
+
+def _asks_to_wait(inp: Input) -> bool:
+    """A text that starts with WAIT (ESPERA ...), the days after it; or "put me on the waiting list" said."""
+    if inp.kind == TEXT:
+        return wait_days_text(inp.value) is not None
+    return inp.kind == SPEECH and reply_kind(inp.value) == WAIT
+
+
+def _to_waitlist(flow: Flow, state: State, inp: Input, desk) -> Result:
+    """No time suits (or none is open): wait for one to free up, on the days written after WAIT
+    (any day by voice). The name to book under comes next."""
+    if not desk.can_get_offers():
+        return Result(State(flow.line.start, state.lang), "wait_no_texts", ("wait_no_texts",))
+    days = ""
+    if inp.kind == TEXT and inp.value.strip() != KEY_WAIT:
+        wanted = parse_days(wait_days_text(inp.value) or "", state.lang, desk.today())
+        if wanted is None:  # asked again, with an example, rather than waiting for days they did not mean
+            return _listing(replace(state, misses=state.misses + 1), desk, "no_match", ("wait_days_unclear",),
+                            state.page)
+        days = wanted.encode()
+    return Result(replace(state, misses=0, stage=WAIT_NAME, days=days), "wait")
+
+
+def _on_wait_name(flow: Flow, state: State, inp: Input, desk):
+    if inp.kind not in (SPEECH, TEXT):
+        return None
+    name = _clean_name(inp.value)
+    if not name:
+        return None
+    desk.join_waitlist(name, state.days)
+    joined = State(flow.line.start, state.lang, name=name, days=state.days)
+    return Result(joined, "wait_joined", ("wait_joined",))
 
 
 def _slot_said(flow: Flow, state: State, inp: Input, desk) -> int | None:

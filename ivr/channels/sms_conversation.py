@@ -12,6 +12,7 @@ from typing import Callable, NamedTuple
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..booking.dialog import DIALOGS
+from ..booking.replies import answer_in_context, help_in_context
 from ..control_words import control_word
 from ..engine.state import dialog_data, with_dialog
 from ..engine.step import Input, Result, State, start_state, step
@@ -59,7 +60,12 @@ def converse(flow: Flow, store: SmsStore, who: str, body: str, now: datetime,
     first_contact = state is None
     state = state or start_state(flow, choose_language=False)
     desk = make_desk(state.lang) if make_desk else None
-    result = step(flow, state, Input("text", body), max_misses=None, desk=desk, dialogs=DIALOGS)
+    text = Input("text", body)
+    result = answer_in_context(flow, state, text, desk)  # C, R, N, YES ... to a reminder or a waitlist offer
+    if result is None:
+        result = step(flow, state, text, max_misses=None, desk=desk, dialogs=DIALOGS)
+        if not result.matched:  # not understood: what the open reminder or offer takes, if there is one
+            result = help_in_context(flow, state, desk) or result
     if first_contact and not result.matched:
         # A first "hi" (or anything we cannot place) gets the welcome, not an apology.
         result = Result(State(flow.line.start, result.state.lang), "start")

@@ -1,7 +1,7 @@
 """The `ivr` command line for staff and deployers, one module per subject.
 
-Commands that work on the line's data (slots, bookings, callbacks, outbox, report, purge,
-init-db) run inside the app, made from the same settings as the server: they are Flask
+Commands that work on the line's data (slots, bookings, callbacks, outbox, reminders, waitlist,
+report, purge, init-db) run inside the app, made from the same settings as the server: they are Flask
 `with_appcontext` commands, and the `ivr` group hands them Flask's ScriptInfo, which makes the
 app with `create_app` when such a command runs (tests hand their own app, with its clock, through
 `app.test_cli_runner()`). The flow tools (validate, call, text, graph) and `webhooks` need no
@@ -19,6 +19,7 @@ from ..config import ConfigError
 from ..flow import FlowError
 from .flows_commands import call, graph, text, validate
 from .outbox_commands import outbox
+from .reminders_commands import reminders, waitlist
 from .report_commands import purge_command, report
 from .setup_commands import init_db, webhooks
 from .slots_commands import bookings, callbacks, slots
@@ -56,8 +57,8 @@ class LineCommands(AppGroup):
 
 
 main = LineCommands(name="ivr", help="Spine health information line: set up, check and run the line.")
-for _command in (init_db, webhooks, validate, call, text, graph, slots, bookings, callbacks, outbox, report,
-                 purge_command, staff, flows):
+for _command in (init_db, webhooks, validate, call, text, graph, slots, bookings, callbacks, outbox, reminders,
+                 waitlist, report, purge_command, staff, flows):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

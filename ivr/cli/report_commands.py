@@ -2,13 +2,13 @@
 (the retention policy). Dates are the clinic's (CLINIC_TIMEZONE); the database keeps UTC."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 import click
 from flask.cli import with_appcontext
 
 from ..engine.state import LANGUAGE
-from ..reporting import OPTED_OUT, Report, build_report
+from ..reporting import OPTED_OUT, Report, recount_figures, report_for_days, transfer_nodes
 from ..retention import KEPT, purge
 from ..services import current_time, services
 from ..storage.text_rules import COUNTRY, PER_CALL, PER_DAY
@@ -23,7 +23,11 @@ NODE_NAMES = {LANGUAGE: "(language choice)", "": "(no menu yet)"}
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
               help="First day, YYYY-MM-DD (default: 6 days before --until).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (default: today).")
-def report(since: datetime | None, until: datetime | None) -> None:
+@click.option("--version", "version", type=click.IntRange(min=1), metavar="N",
+              help="Only the steps flow version N answered.")
+@click.option("--recount", is_flag=True,
+              help="Count the daily figures again from every recorded step first (after importing steps).")
+def report(since: datetime | None, until: datetime | None, version: int | None, recount: bool) -> None:
     """Calls and texts, where people went, misses, emergency guidance, transfers, bookings,
     opt-outs and where conversations ended, for a range of days (default: the last 7)."""
     zone = clinic_zone()
@@ -31,15 +35,12 @@ def report(since: datetime | None, until: datetime | None) -> None:
     first = since.date() if since else last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         raise click.BadParameter("--since is after --until")
-    flow = services().flows.flow
-    transfer_nodes = [name for name, node in flow.nodes.items() if node.type == "transfer"]
-    figures = build_report(services().db, _midnight(first, zone), _midnight(last + timedelta(days=1), zone),
-                           transfer_nodes)
+    if recount:
+        click.echo(f"Counted {recount_figures(services().db, zone):,} steps again.")
+    figures = report_for_days(services().db, first, last, zone, transfer_nodes(services().flows.flow), version)
+    if version is not None:
+        click.echo(f"Flow version {version} only")
     show_report(figures, first, last, zone)
-
-
-def _midnight(day: date, zone: tzinfo) -> datetime:
-    return datetime.combine(day, time(), zone)
 
 
 def show_report(r: Report, first: date, last: date, zone: tzinfo) -> None:

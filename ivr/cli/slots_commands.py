@@ -5,7 +5,6 @@ Each command runs in the app (the same settings as the server) and takes the app
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, tzinfo
 
 import click
@@ -15,20 +14,9 @@ from ..messaging.texts import queue_text
 from ..services import current_flow, current_time, services
 from ..services.notices import tell_cancelled
 from ..storage.sample_slots import SAMPLE_DAYS, SAMPLE_HOURS, add_sample_slots
-from ..storage.slots import Slot
+from ..storage.slots import Slot, parse_every
 from ..storage.times import local_to_utc
 from .output import clinic_zone, count, mask_number, table, when
-
-_EVERY = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
-
-
-def parse_every(text: str) -> timedelta:
-    """15m, 1h, 1h30m, 90m."""
-    match = _EVERY.match(text.strip().lower())
-    every = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0)) if match else timedelta(0)
-    if every <= timedelta(0):
-        raise ValueError(f"'{text}' is not a time between slots (write e.g. 15m, 1h or 1h30m)")
-    return every
 
 
 def _every_option(_ctx, _param, value: str) -> timedelta:

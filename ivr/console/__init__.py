@@ -17,7 +17,21 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..privacy import keyed_hash
 from ..services import EXTENSION, Services
-from . import admin, auth, drafts_pages, files_pages, home, publish_pages, trial_pages
+from . import (
+    admin,
+    auth,
+    desk_bookings,
+    desk_callbacks,
+    desk_outbox,
+    desk_slots,
+    desk_view,
+    drafts_pages,
+    figures_pages,
+    files_pages,
+    home,
+    publish_pages,
+    trial_pages,
+)
 from .accounts import StaffAccounts
 from .login import login_manager
 from .roles import can
@@ -49,10 +63,11 @@ def create_console(svc: Services, config: dict, make_app: Callable[[dict], Flask
     CSRFProtect(console)
     login_manager.init_app(console)
     for blueprint in (auth.bp, home.bp, drafts_pages.bp, files_pages.bp, publish_pages.bp, trial_pages.bp,
-                      admin.bp):
+                      admin.bp, desk_bookings.bp, desk_slots.bp, desk_callbacks.bp, desk_outbox.bp, figures_pages.bp):
         console.register_blueprint(blueprint)
     console.after_request(secure_headers)
     console.jinja_env.globals["can"] = can
+    desk_view.install(console)
     proxies = int(config.get("TRUSTED_PROXIES") or 0)
     if proxies:  # the client's address as the trusted proxies report it
         console.wsgi_app = ProxyFix(console.wsgi_app, x_for=proxies, x_proto=proxies)

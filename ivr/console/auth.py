@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .accounts import SigninRefused, StaffAccounts
 from .login import ConsoleUser, now, start_session
+from .roles import can
 
 bp = Blueprint("auth", __name__)
 
@@ -21,7 +22,7 @@ def client_address() -> str:
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("home.overview"))
+        return redirect(landing())
     error, email = None, ""
     if request.method == "POST":
         email, password = request.form.get("email", "")[:254], request.form.get("password", "")
@@ -53,7 +54,12 @@ def _next_page() -> str:
     target, root = request.args.get("next", ""), request.script_root
     if target.startswith(root + "/") and not target.startswith("//") and "\\" not in target and ":" not in target:
         return target
-    return url_for("home.overview")
+    return landing()
+
+
+def landing() -> str:
+    """Where a signed-in member starts: the line, or for the front desk its bookings."""
+    return url_for("home.overview") if can(current_user, "view_flows") else url_for("desk_bookings.index")
 
 
 @bp.post("/sign-out")

@@ -22,6 +22,7 @@ class State:
     ref: int = 0  # the booking to cancel
     name: str = ""  # the caller's name while booking (never put in a URL)
     confirm: str = ""  # a spoken choice heard unsurely, waiting for yes or no ("option:treatment")
+    days: str = ""  # the clinic days a waitlist entry is for ("2026-12-05/2026-12-09"; "" any day)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def dialog_data(state: State) -> dict | None:
     if not state.stage:
         return None
     return {"stage": state.stage, "slot": state.slot, "page": state.page, "offered": list(state.offered),
-            "ref": state.ref, "name": state.name}
+            "ref": state.ref, "name": state.name, "days": state.days}
 
 
 def with_dialog(state: State, data) -> State:
@@ -72,5 +73,6 @@ def with_dialog(state: State, data) -> State:
     ints = {k: data.get(k) if isinstance(data.get(k), int) else 0 for k in ("slot", "page", "ref")}
     offered = tuple(i for i in data.get("offered") or () if isinstance(i, int))
     name = data.get("name") if isinstance(data.get("name"), str) else ""
+    days = data.get("days") if isinstance(data.get("days"), str) else ""
     return State(state.node, state.lang, state.misses, data["stage"], ints["slot"], ints["page"], offered,
-                 ints["ref"], name)
+                 ints["ref"], name, days=days)

@@ -82,5 +82,27 @@ PHRASES: dict[str, frozenset[str]] = {
         "sms_book_limit": ("phone",),
         "sms_cancel_notice": ("time", "phone"),  # texted to the booking's number when it is cancelled
         "sms_cancel_check": ("time",),  # texted to the booking's number: reply YES to cancel
+        # Reminders and the waitlist (ivr/reminders/). The reminder and the offer are texted on the
+        # line's own: at most 160 GSM-7 characters with the clinic's name ({name}), how to reach it
+        # ({phone}) and how to opt out (STOP); never the patient's name, nor what the visit is for.
+        "sms_reminder": ("name", "time", "phone"),
+        "sms_waitlist_offer": ("name", "time", "minutes", "phone"),
+        "sms_reminder_help": ("time",),  # a reply to a reminder that fits nothing: what it takes
+        "sms_reminder_confirmed": ("time",),
+        "sms_move_hint": ("key",),  # after the open times a booking can move to
+        "sms_move_none": ("phone",),  # no open time to move to
+        "sms_move_done": ("time",),
+        "sms_offer_help": ("time",),  # a reply to an offer that fits nothing
+        "sms_offer_declined": (),
+        "sms_book_wait": (),  # after the open times (or none): how to join the waitlist
+        "sms_wait_days_unclear": (),
+        "sms_wait_ask_name": ("days",),
+        "sms_wait_joined": ("caller", "days"),
+        "sms_wait_no_texts": ("phone",),  # offers go by text, and this number gets none from the line
+        # Voice: the waitlist, where a caller finds no time that suits
+        "book_wait": ("key",),
+        "wait_ask_name": (),
+        "wait_joined": ("caller",),
+        "wait_no_texts": (),
     }.items()
 }

@@ -10,6 +10,7 @@ from ..flow.flow import Flow
 from ..flow.loader import Sources
 from ..flow.phrases import PHRASES
 from ..flow.problems import Problem, describe
+from ..render import reminder_texts as automated
 from ..render.gsm import MAX_SEGMENTS, non_gsm7, segments, to_gsm7
 from ..render.sms import fit, reply_parts
 from ..render.voice import render
@@ -77,6 +78,25 @@ def long_texts(flow: Flow, sources: Sources) -> Iterator[Problem]:
                               f"footer) is {len(text)} characters, {parts} parts; at most {MAX_SEGMENTS}",
                               f"shorten it: every part is billed, and the line cuts a reply to "
                               f"{MAX_SEGMENTS} parts")
+
+
+def reminder_texts(flow: Flow, sources: Sources) -> Iterator[Problem]:
+    """The reminder and the waitlist offer are held to the health-care texting rules
+    (render/reminder_texts.py): one that breaks them is an error, since the line would not send it."""
+    compose = {automated.REMINDER: automated.reminder,
+               automated.OFFER: lambda f, lang, when: automated.offer(f, lang, when, minutes=30)}
+    for lang in flow.languages:
+        for name, make in compose.items():
+            found = {}
+            for when in automated.longest_times():
+                text = make(flow, lang, when)
+                found.update((problem, text) for problem in automated.rule_breaks(flow, lang, text))
+            for problem, text in found.items():
+                yield sources.problem(("phrases", name, lang),
+                                      f"phrase '{name}' {lang}: {problem} as sent ({len(text)} characters with the "
+                                      "longest time); the line will not send it", "error",
+                                      f"keep it to {automated.MAX_CHARACTERS} plain characters with {{name}}, "
+                                      "{phone} and STOP in it")
 
 
 # ---- Spoken prompts ----

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 from ..flow.flow import Flow
 from ..flow.loader import Checked, FlowFiles, Sources, check_files
 from ..flow.problems import Problem
-from .delivery import long_prompts, long_texts, non_gsm_characters
+from .delivery import long_prompts, long_texts, non_gsm_characters, reminder_texts
 from .reading import hard_texts
 from .structure import big_menus, shared_words, unreachable_nodes, unsayable_labels
 from .timing import late_answers, time_table
@@ -91,5 +91,5 @@ def lint(path: str | Path | FlowFiles, where: str = "", label: str = "") -> Repo
 
 WARNINGS: tuple[Callable[[Flow, Sources], Iterator[Problem]], ...] = (
     big_menus, unreachable_nodes, shared_words, unsayable_labels, non_gsm_characters, long_texts, long_prompts,
-    late_answers, hard_texts,
+    late_answers, hard_texts, reminder_texts,
 )

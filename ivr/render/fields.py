@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timezone, tzinfo
 
 from ..booking import timefmt
+from ..booking.days import Days
 from ..engine.state import Result
 from ..flow import Flow
 
@@ -28,4 +29,5 @@ def phrase_fields(flow: Flow, result: Result, zone: tzinfo | None, spoken: bool)
         "caller": result.state.name or (view.booking.name if view.booking is not None else ""),
         "hours": view.hours,
         "last4": view.last4,
+        "days": Days.decode(result.state.days).describe(lang),  # a waitlist entry's days
     }

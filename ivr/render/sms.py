@@ -11,7 +11,8 @@ from .gsm import MAX_SEGMENTS, segments, to_gsm7
 
 NOTICES = {"no_match": "sms_not_understood", "no_input": "sms_not_understood"}
 # After these, the reply is the notice alone: the booking is done, nothing else to choose.
-FINAL_NOTICES = {"book_done", "cancel_done", "cancel_kept", "cancel_none"}
+FINAL_NOTICES = {"book_done", "cancel_done", "cancel_kept", "cancel_none", "reminder_confirmed", "reminder_help",
+                 "move_done", "offer_help", "offer_declined", "wait_joined", "wait_no_texts"}
 # Lower numbers are kept longest when a reply would run past 3 parts.
 KEEP_NOTICE, KEEP_CONTENT, KEEP_LIST, KEEP_HINT, KEEP_WELCOME = 0, 1, 1, 3, 2
 
@@ -86,18 +87,22 @@ def reply_parts(flow: Flow, result: Result, welcome: bool = False, zone: tzinfo 
 def _dialog_parts(flow: Flow, result: Result, fields: dict, zone) -> list[tuple[str, int]]:
     """A booking step by text: the numbered open times, or the one question of this step."""
     state, lang, view = result.state, result.state.lang, result.view
-    if state.stage != dialog.CHOOSE:
+    if state.stage not in (dialog.CHOOSE, dialog.MOVE):
         question = {dialog.NAME: "sms_book_ask_name", dialog.READBACK: "sms_book_confirm",
-                    dialog.CANCEL: "sms_cancel_confirm"}.get(state.stage)
+                    dialog.CANCEL: "sms_cancel_confirm", dialog.WAIT_NAME: "sms_wait_ask_name"}.get(state.stage)
         return [(flow.phrase(question, lang, **fields), KEEP_CONTENT)] if question else []
+    booking = state.stage == dialog.CHOOSE  # else moving a booking: no waitlist to join
+    wait = [(flow.phrase("sms_book_wait", lang), KEEP_HINT)] if booking else []
     if not view.offered:
-        return [(flow.phrase("sms_book_none", lang, **fields), KEEP_CONTENT)]
+        none = "sms_book_none" if booking else "sms_move_none"
+        return [(flow.phrase(none, lang, **fields), KEEP_CONTENT)] + wait
     lines = [f"{key} {slot_time(slot, lang, zone, spoken=False)}" for key, slot in enumerate(view.offered, 1)]
     if view.more:
         lines.append(f"{dialog.KEY_MORE} {flow.phrase('sms_book_more', lang)}")
-    intro = page_text(flow.nodes[state.node], lang) if result.event not in ("more", "taken") else ""
+    intro = page_text(flow.nodes[state.node], lang) if booking and result.event not in ("more", "taken") else ""
+    hint = "sms_book_hint" if booking else "sms_move_hint"
     return [(intro, KEEP_HINT), ("\n".join(lines), KEEP_CONTENT),
-            (flow.phrase("sms_book_hint", lang, key=dialog.KEY_MORE), KEEP_LIST)]
+            (flow.phrase(hint, lang, key=dialog.KEY_MORE), KEEP_LIST)] + wait
 
 
 def phrase(flow: Flow, name: str, lang: str) -> str:

@@ -22,8 +22,8 @@ from ..flow import Flow
 
 MENU_SPEECH_TIMEOUT = "auto"
 PAUSED_SPEECH_TIMEOUT = 3  # seconds of silence that end a name or a number said aloud
-PAUSED_STAGES = (dialog.NAME, dialog.CB_NAME, dialog.CANCEL_NAME, dialog.CB_DIGITS)
-NAME_STAGES = (dialog.NAME, dialog.CB_NAME, dialog.CANCEL_NAME)
+PAUSED_STAGES = (dialog.NAME, dialog.CB_NAME, dialog.CANCEL_NAME, dialog.CB_DIGITS, dialog.WAIT_NAME)
+NAME_STAGES = (dialog.NAME, dialog.CB_NAME, dialog.CANCEL_NAME, dialog.WAIT_NAME)
 MAX_HINTS = 150  # Twilio takes 500
 MAX_HINT_LENGTH = 100  # Twilio's limit for one entry
 HINTED_RED_FLAGS = ("bladder_bowel", "weakness", "numbness", "alone")  # their single words, at any menu

@@ -129,7 +129,7 @@ def _dialog(response: VoiceResponse, flow: Flow, result: Result, fields: dict, z
     """A step of booking, cancelling or a call-back request: one question, then the footer."""
     state, lang = result.state, result.state.lang
     gather = _gather(response, flow, state)
-    if state.stage == dialog.CHOOSE:
+    if state.stage in (dialog.CHOOSE, dialog.MOVE):
         node = flow.nodes[state.node]
         if result.present and node.say and result.event not in ("more", "taken"):
             say(gather, flow, lang, node.say[lang])
@@ -141,12 +141,14 @@ def _dialog(response: VoiceResponse, flow: Flow, result: Result, fields: dict, z
             say(gather, flow, lang, flow.phrase("book_more", lang, key=dialog.KEY_MORE))
         if not result.view.offered:
             say(gather, flow, lang, flow.phrase("book_none", lang))
+        if state.stage == dialog.CHOOSE:  # no time that suits: wait for one to free up
+            say(gather, flow, lang, flow.phrase("book_wait", lang, key=dialog.KEY_WAIT))
     else:
         question = {dialog.CONFIRM: "book_confirm", dialog.NAME: "book_ask_name", dialog.READBACK: "book_readback",
                     dialog.CANCEL: "cancel_confirm", dialog.CANCEL_NAME: "cancel_ask_name",
                     dialog.CB_OFFER: "callback_offer",
                     dialog.CB_NAME: "callback_ask_name", dialog.CB_NUMBER: "callback_confirm",
-                    dialog.CB_DIGITS: "callback_enter_number"}[state.stage]
+                    dialog.CB_DIGITS: "callback_enter_number", dialog.WAIT_NAME: "wait_ask_name"}[state.stage]
         say(gather, flow, lang, flow.phrase(question, lang, **fields))
     _footer(gather, flow, state)
     response.redirect(step_url(state), method="POST")

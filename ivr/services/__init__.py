@@ -12,6 +12,7 @@ from flask import current_app
 
 from ..flow import Flow
 from ..flow.source import LOOK_WAIT, FlowSource
+from ..reporting.rules import counting
 from ..storage.bookings import BookingStore
 from ..storage.call_drafts import CallDrafts
 from ..storage.callbacks import CallbackStore
@@ -21,10 +22,12 @@ from ..storage.flow_versions import FlowVersionStore
 from ..storage.optout_spool import OptOutSpool
 from ..storage.outbox import Outbox
 from ..storage.rate_limit import RateLimiter
+from ..storage.reminders import ReminderStore
 from ..storage.slots import SlotStore
 from ..storage.sms_store import SmsStore
 from ..storage.text_rules import TextRules
 from ..storage.times import utcnow
+from ..storage.waitlist import WaitlistStore
 from ..versions.drafts import Drafts
 from ..versions.origin import DatabaseOrigin
 from ..versions.publishing import FlowVersions
@@ -46,6 +49,8 @@ class Services:
     events: EventWriter  # every step, into the events table in batches
     versions: FlowVersions  # the flow's published versions: publish, roll back, history
     flow_drafts: Drafts  # flow drafts: edits checked at every save, published as a whole
+    reminders: ReminderStore  # appointment reminders, one row per booking and kind (ivr/reminders/)
+    waitlist: WaitlistStore  # people waiting for a freed time, and the offers made to them
 
 
 def build(config: dict, instance_path: str) -> Services:
@@ -70,9 +75,11 @@ def build(config: dict, instance_path: str) -> Services:
         callbacks=CallbackStore(db, secret),
         drafts=CallDrafts(db),
         limiter=RateLimiter(db, config["SMS_RATE_LIMIT"], config["SMS_RATE_WINDOW"]),
-        events=EventWriter(db, config["EVENTS_FLUSH_SECONDS"]),
+        events=EventWriter(db, config["EVENTS_FLUSH_SECONDS"], counting=counting(config["CLINIC_TIMEZONE"])),
         versions=versions,
         flow_drafts=Drafts(versions),
+        reminders=ReminderStore(db),
+        waitlist=WaitlistStore(db, secret),
     )
 
 

@@ -10,19 +10,23 @@ a texter owns the number; a call says what Twilio's STIR/SHAKEN verification fou
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property, lru_cache
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..booking.days import Days
 from ..booking.dialog import CANCEL, FAILED, OWNER, PAGE_SIZE, AtBookingLimit
 from ..booking.office_hours import OfficeHours
 from ..engine.dialogs import Unavailable
 from ..engine.state import Result, State, dialog_data
 from ..flow.flow import Flow
 from ..privacy import normalize_number, phone_hash
+from ..reminders import offers
+from ..reminders.replies import context_for
+from ..reminders.schedule import Schedule
 from ..storage.bookings import BookingLimitReached
 from ..storage.sms_store import Place
 from ..storage.text_rules import PER_CALL, PER_DAY
@@ -130,7 +134,8 @@ class ClinicDesk:
     def _confirm(self, tx, booking) -> None:
         """The confirmation text, queued in the booking's own transaction: both or neither."""
         body = notices.confirmation(self.flow, booking, self.zone, self.lang)
-        queued = self._send_text(self.caller, body, notices.CONFIRMATION, tx=tx, call_hash=self.call_hash)
+        queued = self._send_text(self.caller, body, notices.CONFIRMATION, tx=tx, call_hash=self.call_hash,
+                                 booking_id=booking.id)
         self.confirmation_texted = queued.sending
 
     @_unavailable_on_db_error
@@ -184,3 +189,53 @@ class ClinicDesk:
         if queued.reason in LIMIT_REASONS:
             return "text_limit"
         return "text_sent" if queued.sending else "text_not_sent"
+
+    # ---- reminders and the waitlist (ivr/reminders/) ----------------------------------------------
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        return Schedule.from_config(self._config)
+
+    def today(self) -> date:
+        return self.now.astimezone(self.zone).date()
+
+    @_unavailable_on_db_error
+    def reply_context(self):
+        """The reminder or waitlist offer a texter's reply answers (booking/replies.py)."""
+        self._need_caller()
+        return context_for(self.stores, self.caller_hash, self.now)
+
+    @_unavailable_on_db_error
+    def confirm_booking(self, booking_id: int) -> bool:
+        return self.stores.reminders.confirm(booking_id, self.caller_hash, self.now)
+
+    @_unavailable_on_db_error
+    def move_booking(self, booking_id: int, slot_id: int):
+        """Only the number's owner (a texter) moves its booking, and only its own."""
+        if self.caller_trust != OWNER:
+            return None
+        return self.bookings.move(booking_id, slot_id, self.caller_hash, self.now)
+
+    @_unavailable_on_db_error
+    def can_get_offers(self) -> bool:
+        """Offers go by text: not to a number that opted out, nor to a country the clinic does not text."""
+        self._need_caller()
+        return (self.stores.outbox.rules.country_allowed(self.caller)
+                and not self.stores.sms.is_opted_out(self.caller_hash))
+
+    @_unavailable_on_db_error
+    def join_waitlist(self, name: str, days: str) -> None:
+        self._need_caller()
+        offers.join(self.stores, self.schedule, self.caller, name, self.lang, self.channel, Days.decode(days),
+                    self.now)
+
+    @_unavailable_on_db_error
+    def take_offer(self, offer_id: int):
+        try:
+            return offers.take(self.stores, offer_id, self.caller_hash, self.now)
+        except BookingLimitReached:
+            raise AtBookingLimit() from None
+
+    @_unavailable_on_db_error
+    def decline_offer(self, offer_id: int) -> None:
+        self.stores.waitlist.decline(offer_id, self.caller_hash, self.now)

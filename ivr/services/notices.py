@@ -24,7 +24,7 @@ from ..storage.driver import DriverTransaction
 from ..storage.outbox import Queued
 
 CONFIRMATION, CANCELLATION, CANCEL_CHECK = "booking_confirmation", "cancellation", "cancel_check"
-# send_text(number, body, kind, tx=..., call_hash=...) -> Queued: the outbox, through messaging.
+# send_text(number, body, kind, tx=..., call_hash=..., booking_id=...) -> Queued: the outbox, through messaging.
 SendText = Callable[..., Queued]
 
 
@@ -53,7 +53,8 @@ def tell_cancelled(flow: Flow, zone: tzinfo, send_text: SendText,
     """What BookingStore.cancel runs in its transaction: the notice to the booking's number.
     What became of the text is appended to `sent` (blocked when the number opted out)."""
     def then(tx: DriverTransaction, booking: Booking) -> None:
-        queued = send_text(booking.phone, cancellation(flow, booking, zone), CANCELLATION, tx=tx)
+        queued = send_text(booking.phone, cancellation(flow, booking, zone), CANCELLATION, tx=tx,
+                           booking_id=booking.id)
         if sent is not None:
             sent.append(queued)
 

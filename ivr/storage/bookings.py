@@ -26,6 +26,7 @@ from .tables import bookings, slots
 from .times import as_utc, utc
 
 CHANNELS = ("voice", "sms")
+ATTENDANCE = ("arrived", "no_show")  # as the front desk marks a booking on its day
 CANCELLED, MOVED = "cancelled", "moved"
 BOOKINGS_LOCK = 11  # the scope of the per-number lock taken while booking (see DriverTransaction.serialize)
 
@@ -50,12 +51,15 @@ class Booking:
     status: str  # booked, cancelled, or moved (to the booking in moved_to)
     created_at: datetime
     confirmed_at: datetime | None = None  # the patient confirmed it, replying to a reminder
+    attendance: str | None = None  # arrived or no_show, as the desk marked it
+    cancelled_at: datetime | None = None
 
 
 def _booking(row) -> Booking:
     slot = Slot(row.slot_id, as_utc(row.starts_at), row.minutes, row.label)
     return Booking(row.id, slot, row.phone, row.phone_hash, row.name, row.channel, row.lang, row.status,
-                   as_utc(row.created_at), as_utc(row.confirmed_at) if row.confirmed_at is not None else None)
+                   as_utc(row.created_at), as_utc(row.confirmed_at) if row.confirmed_at is not None else None,
+                   row.attendance, as_utc(row.cancelled_at) if row.cancelled_at is not None else None)
 
 
 _BOOKING_ROWS = (select(bookings, slots.c.starts_at, slots.c.minutes, slots.c.label)
@@ -194,6 +198,20 @@ class BookingStore:
         except (IntegrityError, _Changed):
             return None  # someone else's confirmation of that slot got in first
         return moved
+
+    def mark_attendance(self, booking_id: int, attendance: str, now: datetime) -> bool:
+        """The desk marks whether the patient came (ATTENDANCE), on a booking that is on; a
+        no-show only once its time has begun (a patient may arrive early). False otherwise."""
+        if attendance not in ATTENDANCE:
+            raise ValueError(f"attendance must be one of {', '.join(ATTENDANCE)}")
+        now = utc(now, "now")
+        conditions = [bookings.c.id == booking_id, bookings.c.status == BOOKED]
+        if attendance == "no_show":
+            conditions.append(select(slots.c.id).where(slots.c.id == bookings.c.slot_id, slots.c.starts_at <= now)
+                              .exists())
+        with self.db.begin() as conn:
+            return conn.execute(update(bookings).where(*conditions)
+                                .values(attendance=attendance, attendance_at=now)).rowcount == 1
 
     def booking_in(self, tx: DriverTransaction, booking_id: int) -> Booking | None:
         """The booking, read in a transaction the caller has open."""

@@ -13,6 +13,7 @@ from .tables import callbacks
 from .times import as_utc, utc
 
 OPEN, DONE = "open", "done"
+NOTE_MAX = callbacks.c.note.type.length
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,13 @@ class Callback:
     lang: str
     status: str  # open or done
     created_at: datetime
+    done_at: datetime | None = None
+    note: str = field(default="", repr=False)  # the desk's note when done: may name the patient
 
 
 def _callback(row) -> Callback:
-    return Callback(row.id, row.phone, row.name, row.lang, row.status, as_utc(row.created_at))
+    return Callback(row.id, row.phone, row.name, row.lang, row.status, as_utc(row.created_at),
+                    as_utc(row.done_at) if row.done_at is not None else None, row.note or "")
 
 
 class CallbackStore:
@@ -54,9 +58,14 @@ class CallbackStore:
         with self.db.begin() as conn:
             return [_callback(row) for row in conn.execute(query)]
 
-    def mark_callback_done(self, callback_id: int) -> bool:
-        """False if there is no open callback request with this id."""
+    def mark_callback_done(self, callback_id: int, note: str = "", now: datetime | None = None) -> bool:
+        """False if there is no open callback request with this id. `note`: what the desk noted
+        (at most NOTE_MAX characters)."""
+        note = " ".join(note.split())
+        if len(note) > NOTE_MAX:
+            raise ValueError(f"the note is longer than {NOTE_MAX} characters")
         with self.db.begin() as conn:
             changed = conn.execute(update(callbacks).where(callbacks.c.id == callback_id, callbacks.c.status == OPEN)
-                                   .values(status=DONE)).rowcount
+                                   .values(status=DONE, note=note or None,
+                                           done_at=utc(now, "now") if now is not None else None)).rowcount
         return changed == 1

@@ -28,7 +28,9 @@ class Prepared:
         self.sql: str = compiled.string
         self._compiled = compiled
         self._order: Sequence[str] | None = compiled.positiontup  # None: named parameters
-        self._bind = {name: processor for name, bind in compiled.binds.items()
+        # By the name in the SQL (construct_params' keys): an anonymous bind (a literal value, a
+        # None) is keyed "%(id param)s" in `binds` and only gets its name ("lease_until_1") here.
+        self._bind = {compiled.bind_names[bind]: processor for bind in compiled.binds.values()
                       if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
         columns = getattr(statement, "exported_columns", ())
         self._row_type = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from .db import Database
 from .events import Step, record_many
+from .figure_rules import Counting
 
 log = logging.getLogger("ivr.events")
 
@@ -28,8 +29,10 @@ MAX_PENDING = 20_000  # steps kept while the database is down (a few MB); then t
 
 
 class EventWriter:
-    def __init__(self, db: Database, flush_seconds: float = 1.0, max_pending: int = MAX_PENDING):
+    def __init__(self, db: Database, flush_seconds: float = 1.0, max_pending: int = MAX_PENDING,
+                 counting: Counting | None = None):
         self.db = db
+        self.counting = counting  # the daily figures' rules, counted with each batch (daily_figures.py)
         self.flush_seconds = flush_seconds
         self.max_pending = max_pending
         self.dropped = 0  # steps lost to a long outage, since start
@@ -46,7 +49,7 @@ class EventWriter:
     def add(self, step: Step, at: datetime) -> None:
         """Queue one step (or write it now, when flush_seconds is 0)."""
         if self.flush_seconds <= 0:
-            record_many(self.db, [(step, at)])
+            record_many(self.db, [(step, at)], self.counting)
             return
         with self._lock:
             self._pending.append((step, at))
@@ -66,7 +69,7 @@ class EventWriter:
             if not batch:
                 return 0
             try:
-                record_many(self.db, batch)
+                record_many(self.db, batch, self.counting)
             except Exception:
                 with self._lock:
                     room = max(self.max_pending - len(self._pending), 0)

@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from . import daily_figures
 from .db import Database
+from .figure_rules import Counting
 from .tables import events
+from .times import utc
 
 
 @dataclass(frozen=True)
@@ -32,14 +35,20 @@ _LENGTHS = {c.name: c.type.length for c in events.columns if getattr(c.type, "le
 
 def _row(step: Step, at: datetime) -> dict:
     values = {name: value[:_LENGTHS[name]] if name in _LENGTHS else value for name, value in vars(step).items()}
-    return {"at": at, **values}
+    return {"at": utc(at, "a step's time"), **values}  # kept in UTC, whatever zone it came in
 
 
-def record_many(db: Database, steps: list[tuple[Step, datetime]]) -> None:
-    """Steps and when each happened, in order, in one transaction."""
+def record_many(db: Database, steps: list[tuple[Step, datetime]], counting: Counting | None = None) -> None:
+    """Steps and when each happened, in order, in one transaction, with the daily figures they
+    add to (daily_figures.py) when `counting` gives the rules; without, the figures are
+    recounted before the next report."""
     with db.begin(durable=False) as conn:  # steps: may be lost to a power cut
+        if counting is None:
+            daily_figures.forget(conn)
+        else:
+            daily_figures.count_batch(conn, counting, steps)
         conn.execute(_INSERT, [_row(step, at) for step, at in steps])
 
 
-def record(db: Database, step: Step, at: datetime) -> None:
-    record_many(db, [(step, at)])
+def record(db: Database, step: Step, at: datetime, counting: Counting | None = None) -> None:
+    record_many(db, [(step, at)], counting)

@@ -35,7 +35,7 @@ LEASE = timedelta(minutes=2)  # a claim's hold on a row; the sender renews it wh
 LEGACY_STALE = timedelta(minutes=5)  # a row claimed before leases existed: recovered by its updated_at
 TEXTS_LOCK = 12  # the scope of the per-number lock taken while counting limited texts
 _QUEUED = ("to_number", "to_hash", "body", "kind", "status", "attempts", "next_attempt_at", "last_error",
-           "created_at", "updated_at", "call_hash")
+           "created_at", "updated_at", "call_hash", "booking_id")
 _ENQUEUE = outbox.insert().values({name: bindparam(name) for name in _QUEUED}).returning(outbox.c.id)
 _LIMITED = and_(or_(*(outbox.c.kind == kind for kind in LIMITED_KINDS)),
                 *(outbox.c.status != status for status in NOT_SENDING))
@@ -79,6 +79,7 @@ class OutboxMessage:
     call_hash: str | None = None  # the call that asked for it
     lease_owner: str | None = None  # while sending: the worker holding it, and until when
     lease_until: datetime | None = None
+    booking_id: int | None = None  # the booking it is about (a confirmation, a cancellation)
 
     @classmethod
     def from_row(cls, row) -> OutboxMessage:
@@ -100,21 +101,24 @@ class Outbox:
         self._sent_to_call, self._sent_to_number = db.prepare(_SENT_TO_CALL), db.prepare(_SENT_TO_NUMBER)
 
     def enqueue(self, to_number: str, body: str, kind: str, now: datetime,
-                tx: DriverTransaction | None = None, call_hash: str | None = None) -> int | None:
+                tx: DriverTransaction | None = None, call_hash: str | None = None,
+                booking_id: int | None = None) -> int | None:
         """Record a text to send. Returns its id, or None when it will never be sent (see queue)."""
-        queued = self.queue(to_number, body, kind, now, tx, call_hash)
+        queued = self.queue(to_number, body, kind, now, tx, call_hash, booking_id)
         return queued.id if queued.sending else None
 
     def queue(self, to_number: str, body: str, kind: str, now: datetime,
-              tx: DriverTransaction | None = None, call_hash: str | None = None) -> Queued:
+              tx: DriverTransaction | None = None, call_hash: str | None = None,
+              booking_id: int | None = None) -> Queued:
         """Record a text to send, and say what becomes of it: 'pending' (it will be sent),
         'blocked' (the number opted out) or 'refused' (a country not allowed, or over a limit;
         see text_rules.py). `tx`: as part of the caller's transaction (a booking and its
-        confirmation are kept together, or neither). `call_hash`: the call that asked for it."""
+        confirmation are kept together, or neither). `call_hash`: the call that asked for it;
+        `booking_id`: the booking it is about (the front desk lists a booking's texts)."""
         if tx is None:
             self.sms.replay_spool()  # not inside a transaction: replaying writes
             with self.db.driver_begin() as own:
-                return self.queue(to_number, body, kind, now, own, call_hash)
+                return self.queue(to_number, body, kind, now, own, call_hash, booking_id)
         # In the caller's transaction an opt-out still in the spool is not seen here, but the
         # sender looks again (spool first) before it sends anything.
         number = normalize_number(to_number)
@@ -128,7 +132,7 @@ class Outbox:
         row_id = tx.first(self._enqueue, {
             "to_number": number, "to_hash": to_hash, "body": body, "kind": kind, "status": status, "attempts": 0,
             "next_attempt_at": now, "last_error": reason, "created_at": now, "updated_at": now,
-            "call_hash": call_hash,
+            "call_hash": call_hash, "booking_id": booking_id,
         }).id
         return Queued(row_id, status, reason if status == "refused" else None)
 
@@ -245,6 +249,15 @@ class Outbox:
         with self.db.begin() as conn:
             rows = conn.execute(select(outbox).order_by(outbox.c.id.desc()).limit(limit)).all()
         return [OutboxMessage.from_row(row) for row in rows]
+
+    def retry_failed(self, row_id: int, now: datetime) -> bool:
+        """The front desk sends a failed text again: it goes back to pending, due now, with its
+        attempts counted afresh. False unless the row is failed. The sender still looks for an
+        opt-out before it sends."""
+        with self.db.begin() as conn:
+            return conn.execute(update(outbox).where(outbox.c.id == row_id, outbox.c.status == "failed")
+                                .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now,
+                                        last_error=None)).rowcount == 1
 
     def _finish(self, row_id: int, status: str, now: datetime, **values) -> None:
         """A try that ends the row: it counts as an attempt."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, null, or_, select, update
 
 from .claims import claiming, skip_locked
 from .db import Database
@@ -39,18 +39,19 @@ def _one_of(column, values):
 
 
 # Statements run inside the transactions that change a booking, or send a reminder (driver.py).
-# (A bind parameter is never named after a column the statement sets: SQLAlchemy reserves those.)
+# (A bind parameter is never named after a column the statement sets: SQLAlchemy reserves those.
+# NULL is written null(), in the SQL, rather than sent as a parameter.)
 _UNSENT = _one_of(reminders.c.status, (DUE, CLAIMED))
 SKIP_FOR_BOOKING = (update(reminders)
                     .where(reminders.c.booking_id == bindparam("the_booking"), _UNSENT)
-                    .values(status=SKIPPED, reason=bindparam("why"), lease_owner=None, lease_until=None,
+                    .values(status=SKIPPED, reason=bindparam("why"), lease_owner=null(), lease_until=null(),
                             updated_at=bindparam("now", type_=reminders.c.updated_at.type)))
 _FINISH = (update(reminders)
            .where(reminders.c.id == bindparam("reminder_id"), reminders.c.status == CLAIMED,
                   reminders.c.lease_owner == bindparam("owner"))
            .values(status=bindparam("new_status"), reason=bindparam("why"), outbox_id=bindparam("text_id"),
                    sent_at=bindparam("sent", type_=reminders.c.sent_at.type),
-                   due_at=bindparam("due", type_=reminders.c.due_at.type), lease_owner=None, lease_until=None,
+                   due_at=bindparam("due", type_=reminders.c.due_at.type), lease_owner=null(), lease_until=null(),
                    updated_at=bindparam("now", type_=reminders.c.updated_at.type))
            .returning(reminders.c.id))
 _AUTOMATED_SINCE = select(func.count().label("texts")).where(
@@ -61,6 +62,14 @@ _OTHERS_DUE = select(func.count().label("later")).where(
     reminders.c.booking_id == bindparam("the_booking"), reminders.c.id != bindparam("reminder_id"), _UNSENT,
     reminders.c.due_at <= bindparam("now", type_=reminders.c.due_at.type),
     reminders.c.due_at > bindparam("due", type_=reminders.c.due_at.type))
+
+
+# What staff see of reminders: each with its appointment and the booking's number and state.
+_VIEWS = (select(reminders, slots.c.starts_at, bookings.c.phone, bookings.c.status.label("booking_status"),
+                 bookings.c.confirmed_at)
+          .join(bookings, bookings.c.id == reminders.c.booking_id)
+          .join(slots, slots.c.id == bookings.c.slot_id)
+          .order_by(reminders.c.due_at, reminders.c.id))
 
 
 @dataclass(frozen=True)
@@ -142,14 +151,16 @@ class ReminderStore:
         kind) already there is left as it is, so planners racing each other add each once."""
         if not rows:
             return 0
-        statement = self.db.upsert_insert(reminders).on_conflict_do_nothing(index_elements=["booking_id", "kind"])
-        values = [{**row, "created_at": now, "updated_at": now} for row in rows]
+        now = utc(now, "now")
+        values = [{**row, "due_at": utc(row["due_at"]), "created_at": now, "updated_at": now} for row in rows]
+        statement = (self.db.upsert_insert(reminders).values(values)
+                     .on_conflict_do_nothing(index_elements=["booking_id", "kind"]).returning(reminders.c.id))
         with self.db.begin() as conn:
-            return conn.execute(statement, values).rowcount
+            return len(conn.execute(statement).all())
 
     def skip_unbooked(self, now: datetime) -> int:
         """Due reminders of bookings that are no longer on (cancelled or moved by any path): skipped."""
-        changed = 0
+        changed, now = 0, utc(now, "now")
         for status, reason in (("cancelled", CANCELLED_REASON), ("moved", MOVED_REASON)):
             off = select(bookings.c.id).where(bookings.c.status == status)
             with self.db.begin() as conn:
@@ -160,13 +171,14 @@ class ReminderStore:
 
     def skip_for_booking_in(self, tx: DriverTransaction, booking_id: int, reason: str, now: datetime) -> None:
         """In the transaction that cancels or moves the booking: its reminders not yet sent are skipped."""
-        tx.execute(self._skip_for_booking, {"the_booking": booking_id, "why": reason, "now": now})
+        tx.execute(self._skip_for_booking, {"the_booking": booking_id, "why": reason, "now": utc(now, "now")})
 
     # ---- claiming and finishing -----------------------------------------------------------------
 
     def claim(self, now: datetime, limit: int, owner: str, lease: timedelta = LEASE) -> list[Reminder]:
         """Take up to `limit` due reminders (and claimed ones whose lease ran out), soonest first,
         leased to `owner` until `now + lease`. Two claimers never get the same row."""
+        now = utc(now, "now")
         due = or_(and_(reminders.c.status == DUE, reminders.c.due_at <= now),
                   and_(reminders.c.status == CLAIMED, reminders.c.lease_until < now))
         pick = skip_locked(self.db, select(reminders.c.id).where(due)
@@ -183,20 +195,22 @@ class ReminderStore:
         """End this worker's claim: sent (with its outbox row), skipped (why), or due again later
         (deferred: `due_at`). False when the lease is no longer this worker's: then nothing may
         be kept of what the transaction did."""
+        now = utc(now, "now")
         done = tx.first(self._finish, {
-            "reminder_id": reminder.id, "owner": owner, "new_status": status, "why": reason, "text_id": outbox_id,
-            "sent": now if status == SENT else None, "due": due_at or reminder.due_at, "now": now})
+            "reminder_id": reminder.id, "owner": owner, "new_status": status, "text_id": outbox_id,
+            "why": reason[:reminders.c.reason.type.length] if reason else None,
+            "sent": now if status == SENT else None, "due": utc(due_at or reminder.due_at), "now": now})
         return done is not None
 
     def later_due_in(self, tx: DriverTransaction, reminder: Reminder, now: datetime) -> bool:
         """Whether a later reminder of the same booking is due too (a worker that was down): only
         the latest goes."""
         return tx.first(self._others_due, {"the_booking": reminder.booking_id, "reminder_id": reminder.id,
-                                           "now": now, "due": reminder.due_at}).later > 0
+                                           "now": utc(now, "now"), "due": reminder.due_at}).later > 0
 
     def automated_texts_in(self, tx: DriverTransaction, phone_hash: str, since: datetime) -> int:
         """Reminders and waitlist offers queued to this number since then (not blocked or refused)."""
-        return tx.first(self._automated_since, {"to_hash": phone_hash, "since": since}).texts
+        return tx.first(self._automated_since, {"to_hash": phone_hash, "since": utc(since, "since")}).texts
 
     # ---- replies ----------------------------------------------------------------------------------
 
@@ -215,9 +229,9 @@ class ReminderStore:
         return (row.booking_id, as_utc(row.sent_at)) if row else None
 
     def confirm(self, booking_id: int, phone_hash: str, now: datetime) -> bool:
-        """The patient confirmed by replying: the booking is marked (staff see it), its sent
-        reminders become 'confirmed' and the ones not yet sent are skipped. False when the
-        booking is not this number's, or no longer on."""
+        """The patient confirmed by replying: the booking is marked (staff see it) and its sent
+        reminders become 'confirmed'. False when the booking is not this number's, or no longer on."""
+        now = utc(now, "now")
         with self.db.begin() as conn:
             marked = conn.execute(update(bookings).where(bookings.c.id == booking_id, bookings.c.status == BOOKED,
                                                          bookings.c.phone_hash == phone_hash)
@@ -226,8 +240,6 @@ class ReminderStore:
                 return False
             conn.execute(update(reminders).where(reminders.c.booking_id == booking_id, reminders.c.status == SENT)
                          .values(status=CONFIRMED, updated_at=now))
-            conn.execute(update(reminders).where(reminders.c.booking_id == booking_id, reminders.c.status == DUE)
-                         .values(status=SKIPPED, reason="already confirmed", updated_at=now))
         return True
 
     # ---- what staff see ------------------------------------------------------------------------------
@@ -235,15 +247,19 @@ class ReminderStore:
     def list(self, now: datetime, include_past: bool = False, status: str | None = None,
              limit: int = 200) -> list[ReminderView]:
         """Reminders by the time they are (or were) due; of upcoming appointments unless asked."""
-        query = (select(reminders, slots.c.starts_at, bookings.c.phone, bookings.c.status.label("booking_status"),
-                        bookings.c.confirmed_at)
-                 .join(bookings, bookings.c.id == reminders.c.booking_id)
-                 .join(slots, slots.c.id == bookings.c.slot_id)
-                 .order_by(reminders.c.due_at, reminders.c.id).limit(limit))
+        query = _VIEWS.limit(limit)
         if not include_past:
             query = query.where(slots.c.starts_at > utc(now, "now"))
         if status is not None:
             query = query.where(reminders.c.status == status)
+        return self._views(query)
+
+    def of_booking(self, booking_id: int) -> list[ReminderView]:
+        """A booking's reminders as staff see them (the console's bookings page): each kind, its
+        state and why, by the time it is (or was) due."""
+        return self._views(_VIEWS.where(reminders.c.booking_id == booking_id))
+
+    def _views(self, query) -> list[ReminderView]:
         with self.db.begin(durable=False) as conn:
             return [ReminderView(r.id, r.booking_id, r.kind, r.status, r.reason, as_utc(r.due_at), _when(r.sent_at),
                                  as_utc(r.starts_at), r.phone, r.booking_status, _when(r.confirmed_at))

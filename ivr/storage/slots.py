@@ -2,6 +2,7 @@
 CSV file) and remove them; callers see the open ones. Times are stored and returned in UTC."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -16,6 +17,7 @@ from .tables import bookings, slots
 from .times import as_utc, utc, utcnow
 
 TEXT_MAX = 120  # a name or a label
+_EVERY = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
 BOOKED = "booked"
 BY_TIME = (slots.c.starts_at, slots.c.id)
 BOOKED_NOW = exists().where(bookings.c.slot_id == slots.c.id, bookings.c.status == BOOKED)
@@ -27,6 +29,15 @@ class Slot:
     starts_at: datetime  # aware, UTC
     minutes: int
     label: str  # clinic or provider; may be empty
+
+
+def parse_every(text: str) -> timedelta:
+    """The time between slots as staff type it: 15m, 1h, 1h30m, 90m."""
+    match = _EVERY.match(text.strip().lower())
+    every = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0)) if match else timedelta(0)
+    if every <= timedelta(0):
+        raise ValueError(f"'{text}' is not a time between slots (write e.g. 15m, 1h or 1h30m)")
+    return every
 
 
 def clean_text(value: str | None) -> str:

@@ -5,10 +5,11 @@ SQLAlchemy Core tables only. A new table goes here, with an Alembic migration th
 """
 from sqlalchemy import (
                         JSON,
+                        BigInteger,
                         Boolean,
                         Column,
+                        Date,
                         DateTime,
-                        Float,
                         ForeignKey,
                         Index,
                         Integer,
@@ -68,7 +69,13 @@ bookings = Table(
     Column("cancelled_at", DateTime(timezone=True), nullable=True),  # cancelled, or moved: the slot freed
     Column("confirmed_at", DateTime(timezone=True), nullable=True),  # the patient confirmed by replying
     Column("moved_to", Integer, nullable=True),  # status 'moved': the booking it became
+    # Whether the patient came, as the front desk marked it (None: not marked). Apart from
+    # `status`, which says whether the slot is held.
+    Column("attendance", String(12), nullable=True),  # arrived or no_show
+    Column("attendance_at", DateTime(timezone=True), nullable=True),
 )
+Index("ix_bookings_slot_id", bookings.c.slot_id)  # the front desk's day lists: slots by time, then their bookings
+Index("ix_bookings_cancelled_at", bookings.c.cancelled_at)  # cancellations in a range of days
 # The database itself guarantees a slot is booked at most once: of any number of callers
 # confirming it at the same moment, exactly one insert succeeds.
 Index("uq_slot_booked_once", bookings.c.slot_id, unique=True,
@@ -83,7 +90,10 @@ callbacks = Table(
     Column("lang", String(8), nullable=False),
     Column("status", String(12), nullable=False, default="open"),  # open or done
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+    Column("note", String(500), nullable=True),  # what the desk noted when it was done
 )
+Index("ix_callbacks_queue", callbacks.c.status, callbacks.c.created_at, callbacks.c.id)  # oldest first
 
 # Every text the line sends: recorded first, then sent, then marked. Nothing is lost on a
 # crash or a Twilio outage; an opted-out number is never sent anything.
@@ -107,8 +117,10 @@ outbox = Table(
     # only a row whose lease ran out is queued again (its worker stopped).
     Column("lease_owner", String(40), nullable=True),
     Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("booking_id", Integer, nullable=True, index=True),  # the booking it is about (confirmation, cancellation)
 )
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+Index("ix_outbox_status_id", outbox.c.status, outbox.c.id)  # the front desk's list of one status, newest first
 
 sms_optouts = Table(
     "sms_optouts", metadata,
@@ -305,9 +317,45 @@ Index("uq_offer_open_entry", waitlist_offers.c.entry_id, unique=True,
       sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"))
 
 # The pace of texts to Twilio, shared by every sender of every server (storage/send_pace.py):
-# one row, the moment (seconds since the epoch) the next text may go.
+# one row, the moment the next text may go (microseconds since the epoch).
 send_pace = Table(
     "send_pace", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("next_at", Float, nullable=False),
+    Column("next_us", BigInteger, nullable=False),
+)
+
+# ---- the figures (storage/daily_figures.py) ------------------------------------------------------
+
+# The report's counts for each clinic day, kept up to date as steps are written: a report reads
+# these, never the steps. `ref_day` is the day of the neighbouring step a count depends on.
+daily_figures = Table(
+    "daily_figures", metadata,
+    Column("scope", Integer, primary_key=True, autoincrement=False),  # 0: every flow version; else one version
+    Column("day", Date, primary_key=True),  # the clinic's day (CLINIC_TIMEZONE)
+    Column("figure", String(40), primary_key=True),  # visit, answer, answer:no_match, last, mark:..., tally:...
+    Column("channel", String(8), primary_key=True),
+    Column("node", String(100), primary_key=True),
+    Column("ref_day", Date, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+# Each conversation's last step counted, in each scope: where the next step's pairs begin.
+figure_tails = Table(
+    "figure_tails", metadata,
+    Column("conversation", String(64), primary_key=True),
+    Column("channel", String(8), primary_key=True),
+    Column("scope", Integer, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("day", Date, nullable=False),
+    Column("node", String(100), nullable=False),
+    Column("marks", JSON, nullable=False),  # each mark's last marked day
+)
+
+# One row: the rules and time zone the daily figures were counted by ("" when they must be
+# counted again), and the lock every batch of steps takes.
+figures_state = Table(
+    "figures_state", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("counting", Text, nullable=False),
+    Column("batches", BigInteger, nullable=False),
 )

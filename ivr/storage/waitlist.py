@@ -91,6 +91,10 @@ def _when(value):
     return as_utc(value) if value is not None else None
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    return utc(value) if value is not None else None
+
+
 def _entry(row) -> WaitEntry:
     return WaitEntry(row.id, row.phone, row.phone_hash, row.name, row.lang, row.channel, _when(row.earliest),
                      _when(row.latest), row.status, as_utc(row.created_at), as_utc(row.ends_at))
@@ -118,8 +122,8 @@ class WaitlistStore:
         if not number or len(number) > waitlist.c.phone.type.length:
             raise ValueError("the phone number is missing or too long")
         values = {"phone": number, "phone_hash": phone_hash(number, self.secret), "name": clean_text(name),
-                  "lang": lang, "channel": channel, "earliest": earliest, "latest": latest, "status": WAITING,
-                  "ends_at": ends_at, "updated_at": utc(now, "now")}
+                  "lang": lang, "channel": channel, "earliest": _utc(earliest), "latest": _utc(latest),
+                  "status": WAITING, "ends_at": utc(ends_at), "updated_at": utc(now, "now")}
         with self.db.begin() as conn:
             # A number's waiting entry is replaced, not added to: the partial unique index keeps one.
             conn.execute(update(waitlist).where(waitlist.c.phone_hash == values["phone_hash"],
@@ -139,13 +143,14 @@ class WaitlistStore:
         """The number can no longer be offered anything (it opted out): it waits no more."""
         with self.db.begin() as conn:
             conn.execute(update(waitlist).where(waitlist.c.id == entry_id, waitlist.c.status == WAITING)
-                         .values(status=LEFT, updated_at=now))
+                         .values(status=LEFT, updated_at=utc(now, "now")))
 
     # ---- what the offering round works from ----------------------------------------------------
 
     def tidy(self, now: datetime) -> dict[str, int]:
         """Offers past their time expire, offers whose time went another way are gone, and
         entries past their end lapse. Returns how many of each."""
+        now = utc(now, "now")
         gone = or_(slots.c.removed.is_(True), slots.c.starts_at <= now, BOOKED_NOW)
         gone_slot = select(slots.c.id).where(gone)
         with self.db.begin() as conn:
@@ -161,6 +166,7 @@ class WaitlistStore:
 
     def waiting(self, now: datetime, limit: int = 500) -> list[WaitEntry]:
         """Who is waiting, first come first served."""
+        now = utc(now, "now")
         with self.db.begin(durable=False) as conn:
             rows = conn.execute(select(waitlist).where(waitlist.c.status == WAITING, waitlist.c.ends_at > now)
                                 .order_by(waitlist.c.created_at, waitlist.c.id).limit(limit)).all()
@@ -170,6 +176,7 @@ class WaitlistStore:
                     limit: int = 100) -> list[FreedSlot]:
         """Open slots starting after `starting_after`, that became open after `opened_since` (added,
         or their booking cancelled or moved) and that no one holds an offer for; soonest first."""
+        opened_since = utc(opened_since)
         freed_at = (select(func.max(bookings.c.cancelled_at)).where(bookings.c.slot_id == slots.c.id)
                     .scalar_subquery())
         offered = exists().where(waitlist_offers.c.slot_id == slots.c.id, waitlist_offers.c.status == OPEN)
@@ -206,7 +213,8 @@ class WaitlistStore:
         if not hashes:
             return set()
         query = (select(bookings.c.phone_hash).join(slots, slots.c.id == bookings.c.slot_id)
-                 .where(bookings.c.phone_hash.in_(hashes), bookings.c.status == BOOKED, slots.c.starts_at > now))
+                 .where(bookings.c.phone_hash.in_(hashes), bookings.c.status == BOOKED,
+                        slots.c.starts_at > utc(now, "now")))
         with self.db.begin(durable=False) as conn:
             return {row.phone_hash for row in conn.execute(query)}
 
@@ -217,7 +225,7 @@ class WaitlistStore:
         """The offer's row, in the transaction that queues its text. Raises IntegrityError when
         the slot or the person already has an open offer, or was offered it before."""
         return tx.first(self._add_offer, {"entry": entry.id, "slot": slot_id, "number_hash": entry.phone_hash,
-                                          "now": now, "until": expires_at}).id
+                                          "now": utc(now, "now"), "until": utc(expires_at)}).id
 
     def set_offer_text_in(self, tx: DriverTransaction, offer_id: int, outbox_id: int) -> None:
         tx.execute(self._offer_text, {"offer": offer_id, "text_id": outbox_id})
@@ -225,6 +233,7 @@ class WaitlistStore:
     def take_in(self, tx: DriverTransaction, offer_id: int, phone_hash: str, booking_id: int, now: datetime) -> bool:
         """In the booking's transaction: the offer is taken and its entry booked. False (and the
         caller rolls back) when the offer is no longer open to this number."""
+        now = utc(now, "now")
         taken = tx.first(self._take, {"offer": offer_id, "number_hash": phone_hash, "booking": booking_id,
                                       "now": now})
         if taken is None:
@@ -238,12 +247,12 @@ class WaitlistStore:
             return conn.execute(update(waitlist_offers)
                                 .where(waitlist_offers.c.id == offer_id, waitlist_offers.c.status == OPEN,
                                        waitlist_offers.c.phone_hash == phone_hash)
-                                .values(status=DECLINED, updated_at=now)).rowcount == 1
+                                .values(status=DECLINED, updated_at=utc(now, "now"))).rowcount == 1
 
     def latest_offer(self, phone_hash: str, since: datetime) -> Offer | None:
         """The last offer texted to this number since then, whatever became of it."""
         query = (select(waitlist_offers).where(waitlist_offers.c.phone_hash == phone_hash,
-                                               waitlist_offers.c.offered_at > since)
+                                               waitlist_offers.c.offered_at > utc(since, "since"))
                  .order_by(waitlist_offers.c.offered_at.desc(), waitlist_offers.c.id.desc()).limit(1))
         with self.db.begin(durable=False) as conn:
             row = conn.execute(query).first()
@@ -265,7 +274,7 @@ class WaitlistStore:
         """Entries (waiting ones unless asked), oldest first, each with its latest offer."""
         query = select(waitlist).order_by(waitlist.c.created_at, waitlist.c.id).limit(limit)
         if not include_done:
-            query = query.where(waitlist.c.status == WAITING, waitlist.c.ends_at > now)
+            query = query.where(waitlist.c.status == WAITING, waitlist.c.ends_at > utc(now, "now"))
         with self.db.begin(durable=False) as conn:
             entries = [_entry(row) for row in conn.execute(query)]
             latest = {}

@@ -86,7 +86,7 @@ def upgrade() -> None:
 
     op.create_table('send_pace',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('next_at', sa.Float(), nullable=False),
+    sa.Column('next_us', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
 
