@@ -49,6 +49,13 @@ def served(app):
         thread.join(10)
 
 
+@pytest.fixture
+def browser():
+    """A test's own headless Chromium (conftest.py makes it every test's fixture)."""
+    with chromium() as driver:
+        yield driver
+
+
 @contextmanager
 def chromium():
     """A headless Chromium with a fresh profile, gone afterwards."""

@@ -13,6 +13,7 @@ from ivr.config import PROJECT_ROOT
 from ivr.flow import load_flow
 from ivr.simulate.phone import Phone, Signer, Texter
 
+from browser import browser  # noqa: F401 - a headless Chromium for the console's browser tests
 from postgres import db, db_url, postgres_url  # noqa: F401 - databases on SQLite and a real PostgreSQL
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"

@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from ivr.app import create_app
 from ivr.simulate.phone import Phone, Signer
 
-from browser import chromium, served, text_when
+from browser import served, text_when
 from conftest import AUTH_TOKEN, make_config
 from console_client import PASSWORD, StaffBrowser, make_staff
 
@@ -22,12 +22,6 @@ def site(tmp_path):
     make_staff(app, "admin@clinic.example", "admin")
     with served(app) as base:
         yield app, base
-
-
-@pytest.fixture
-def browser():
-    with chromium() as driver:
-        yield driver
 
 
 def sign_in_by_keyboard(driver, base: str, email: str) -> None:

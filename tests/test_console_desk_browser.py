@@ -11,7 +11,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from ivr.storage.tables import outbox
 
-from browser import chromium, served
+from browser import served
 from console_client import PASSWORD, Clock
 from desk_helpers import NOW, PATIENT, book_by_text, desk_app, rows
 from test_console_browser import OVERFLOW, UNLABELLED
@@ -24,12 +24,6 @@ def site(tmp_path):
     app = desk_app(tmp_path, Clock(NOW))
     with served(app) as base:
         yield app, base
-
-
-@pytest.fixture
-def browser():
-    with chromium() as driver:
-        yield driver
 
 
 def sign_in(driver, base: str, role: str) -> None:
